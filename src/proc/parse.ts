@@ -1,0 +1,58 @@
+// Parsers for the /proc/<pid> files jobdone reads. Pure functions over text, so the tricky
+// cases (a comm with spaces, parentheses or newlines) are tested without processes.
+
+export interface StatFields {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  startTime: number;
+}
+
+/**
+ * Parses /proc/<pid>/stat. comm is whatever the process set (prctl PR_SET_NAME), so it may hold
+ * spaces, ')' and newlines: it runs from the first '(' to the LAST ')', and only the fields after
+ * it are split on spaces. Returns undefined for text that is not a stat line.
+ */
+export function parseStat(text: string): StatFields | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 1 || close < open) return undefined;
+  const pid = Number(text.slice(0, open - 1));
+  // Fields after comm, numbered as in proc(5): [0] is field 3 (state), [19] is field 22 (starttime).
+  const rest = text.slice(close + 2).split(' ', 20);
+  const startTime = Number(rest[19]);
+  const ppid = Number(rest[1]);
+  const pgrp = Number(rest[2]);
+  const session = Number(rest[3]);
+  const state = rest[0] ?? '';
+  if (!Number.isInteger(pid) || state.length !== 1 || !Number.isInteger(ppid) || !Number.isInteger(startTime)) {
+    return undefined;
+  }
+  return { pid, comm: text.slice(open + 1, close), state, ppid, pgrp, session, startTime };
+}
+
+/** Real uid from /proc/<pid>/status (`Uid:\treal\teffective\tsaved\tfs`). */
+export function parseRealUid(status: string): number | undefined {
+  const at = status.startsWith('Uid:') ? 0 : status.indexOf('\nUid:') + 1;
+  if (at === 0 && !status.startsWith('Uid:')) return undefined;
+  let i = at + 4;
+  while (status.charCodeAt(i) === 9 || status.charCodeAt(i) === 32) i++;
+  let uid = 0;
+  let digits = 0;
+  for (let c = status.charCodeAt(i); c >= 48 && c <= 57; c = status.charCodeAt(++i)) {
+    uid = uid * 10 + (c - 48);
+    digits++;
+  }
+  return digits > 0 ? uid : undefined;
+}
+
+/** argv from /proc/<pid>/cmdline: NUL-separated, NUL-terminated; empty for kernel threads and zombies. */
+export function parseCmdline(text: string): string[] {
+  if (text.length === 0) return [];
+  const args = text.split('\0');
+  if (args[args.length - 1] === '') args.pop();
+  return args;
+}

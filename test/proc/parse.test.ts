@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseCmdline, parseRealUid, parseStat } from '../../src/proc/parse.ts';
+
+const tail = '0 -1 4194560 312 0 0 0 3 1 0 0 20 0 1 0 777 4509696 180 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0';
+
+test('parseStat reads the fields around a plain comm', () => {
+  assert.deepEqual(parseStat(`42 (sleep) S 7 40 41 ${tail}\n`), {
+    pid: 42, comm: 'sleep', state: 'S', ppid: 7, pgrp: 40, session: 41, startTime: 777,
+  });
+});
+
+test('parseStat takes comm up to the LAST parenthesis', () => {
+  for (const comm of ['a) (b', 'x (y) z ) 1 2', ') S 99 99 99', '((', ' ', 'two\nlines', 'ends with )']) {
+    const stat = parseStat(`42 (${comm}) R 7 40 41 ${tail}\n`);
+    assert.equal(stat?.comm, comm);
+    assert.equal(stat?.ppid, 7);
+    assert.equal(stat?.startTime, 777);
+    assert.equal(stat?.state, 'R');
+  }
+});
+
+test('parseStat rejects text that is not a stat line', () => {
+  assert.equal(parseStat(''), undefined);
+  assert.equal(parseStat('42 sleep S 7'), undefined);
+  assert.equal(parseStat('42 (sleep) S 7 40'), undefined);
+  assert.equal(parseStat('x (sleep) S 7 40 41 ' + tail), undefined);
+});
+
+test('parseRealUid takes the first (real) uid of the Uid line', () => {
+  assert.equal(parseRealUid('Name:\tx\nUid:\t1000\t0\t1337\t0\nGid:\t0\t0\t0\t0\n'), 1000);
+  assert.equal(parseRealUid('Uid:\t0\t0\t0\t0\n'), 0);
+  assert.equal(parseRealUid('Name:\tx\nGid:\t5\t5\t5\t5\n'), undefined);
+  assert.equal(parseRealUid('Name:\tUid:\t7\n'), undefined);
+});
+
+test('parseCmdline splits on NUL and drops the terminator', () => {
+  assert.deepEqual(parseCmdline('sleep\0infinity\0'), ['sleep', 'infinity']);
+  assert.deepEqual(parseCmdline('nginx: master process nginx'), ['nginx: master process nginx']);
+  assert.deepEqual(parseCmdline('a\0\0b\0'), ['a', '', 'b']);
+  assert.deepEqual(parseCmdline(''), []);
+});
