@@ -1,0 +1,188 @@
+// Who is who in the pod, from one /proc scan: pure functions, so every rule is tested over
+// fixture data. Containers are told apart by /proc/<pid>/cgroup (readable by every uid),
+// compared as whole files with jobdone's own, which works for cgroup v1 full paths, v2 with a
+// cgroup namespace per container (own `0::/`, others `0::/../<id>`) and hybrid hosts alike.
+import type { ProcessInfo } from '../proc/process-info.ts';
+import { uniqueShortIds } from './container-id.ts';
+
+export type Role =
+  /** PID 1: the pod's infra process (pause, catatonit). Signalling it tears the pod down. */
+  | 'infra'
+  | 'self'
+  | 'ancestor'
+  /** A kernel thread: only visible in the host's PID namespace. */
+  | 'kernel'
+  /** The job or a leftover of it (descendant, or orphan it left behind). */
+  | 'job'
+  /** In jobdone's container but not started by the job. */
+  | 'own-container'
+  | 'sidecar'
+  /** Its cgroup could not be read (or jobdone's own could not), so its container is unknown. */
+  | 'unknown-cgroup';
+
+export interface Container {
+  /** The whole /proc/<pid>/cgroup text shared by its processes. */
+  cgroup: string;
+  /** For logs: runtime container id (12 chars), last cgroup path element, or a hash. */
+  shortId: string;
+  /** Sorted by pid. */
+  processes: ProcessInfo[];
+  /** Processes whose parent is outside the container (ppid 0 in a real pod). */
+  mains: ProcessInfo[];
+}
+
+export interface Pod {
+  processes: ProcessInfo[];
+  byPid: ReadonlyMap<number, ProcessInfo>;
+  childrenOf: ReadonlyMap<number, ProcessInfo[]>;
+  selfPid: number;
+  self: ProcessInfo | undefined;
+  jobPid: number | undefined;
+  /** jobdone's parent, grandparent, ... as far as they are visible. */
+  ancestors: ReadonlySet<number>;
+  ownContainer: Container | undefined;
+  /** Every other container (sidecars, unless options say otherwise), ordered by main pid. */
+  others: Container[];
+  /** The job process and its descendants by ppid chain. */
+  jobDescendants: ReadonlySet<number>;
+  /** Processes the job left behind (reparented to PID 1), with their descendants. */
+  jobOrphans: ReadonlySet<number>;
+  roleOf: ReadonlyMap<number, Role>;
+  containerOf: ReadonlyMap<number, Container>;
+  /** Kernel threads are visible: this is the node's PID namespace (hostPID), not a pod's. */
+  hostPidNamespace: boolean;
+  /** Some process besides PID 1, kernel threads and jobdone's own container is visible. */
+  sharedPidNamespace: boolean;
+}
+
+export interface PodIdentity {
+  /** jobdone's own pid. Its cgroup file defines "own container". */
+  selfPid: number;
+  /** The job's pid, if the job was started (it may have exited and been reaped since). */
+  jobPid?: number | undefined;
+}
+
+export const shellComms: ReadonlySet<string> = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox']);
+
+export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentity): Pod {
+  const sorted = [...processes].sort((a, b) => a.pid - b.pid);
+  const byPid = new Map(sorted.map((p) => [p.pid, p] as const));
+  const childrenOf = new Map<number, ProcessInfo[]>();
+  for (const p of sorted) {
+    const siblings = childrenOf.get(p.ppid);
+    if (siblings === undefined) childrenOf.set(p.ppid, [p]);
+    else siblings.push(p);
+  }
+  const { selfPid } = identity;
+  const jobPid = identity.jobPid;
+  const self = byPid.get(selfPid);
+  const ownCgroup = self?.cgroup;
+
+  const hostPidNamespace = isKthreadd(byPid.get(2));
+  const isKernel = (p: ProcessInfo): boolean => hostPidNamespace && (p.pid === 2 || p.ppid === 2);
+
+  const ancestors = new Set<number>();
+  for (let p = self; p !== undefined && p.ppid !== 0 && !ancestors.has(p.ppid); p = byPid.get(p.ppid)) {
+    ancestors.add(p.ppid);
+  }
+
+  // The job pid only counts while it is still jobdone's child: once reaped, the pid may be reused.
+  const job = jobPid === undefined ? undefined : byPid.get(jobPid);
+  const jobDescendants = job !== undefined && job.ppid === selfPid ? descendantsOf(job.pid, childrenOf, true) : new Set<number>();
+
+  // Orphans: started after jobdone, in its container and session (or the job's own session, if
+  // the job was started as a session leader), and reparented to PID 1 because their parent exited.
+  const jobOrphans = new Set<number>();
+  if (self !== undefined && ownCgroup !== undefined) {
+    for (const p of sorted) {
+      if (p.ppid !== 1 || p.pid === selfPid || p.pid === 1 || ancestors.has(p.pid) || jobDescendants.has(p.pid)) continue;
+      if (p.cgroup !== ownCgroup || p.startTime < self.startTime) continue;
+      if (p.session !== self.session && (jobPid === undefined || p.session !== jobPid)) continue;
+      for (const pid of descendantsOf(p.pid, childrenOf, true)) jobOrphans.add(pid);
+    }
+  }
+
+  const roleOf = new Map<number, Role>();
+  const byCgroup = new Map<string, ProcessInfo[]>();
+  for (const p of sorted) {
+    const role = roleFor(p);
+    roleOf.set(p.pid, role);
+    // PID 1 belongs to no container: its children are then the mains of theirs.
+    if (p.cgroup !== undefined && role !== 'infra' && role !== 'kernel' && role !== 'unknown-cgroup') {
+      const members = byCgroup.get(p.cgroup);
+      if (members === undefined) byCgroup.set(p.cgroup, [p]);
+      else members.push(p);
+    }
+  }
+  function roleFor(p: ProcessInfo): Role {
+    if (p.pid === 1) return 'infra';
+    if (p.pid === selfPid) return 'self';
+    if (ancestors.has(p.pid)) return 'ancestor';
+    if (isKernel(p)) return 'kernel';
+    if (jobDescendants.has(p.pid) || jobOrphans.has(p.pid)) return 'job';
+    if (p.cgroup === undefined || ownCgroup === undefined) return 'unknown-cgroup';
+    return p.cgroup === ownCgroup ? 'own-container' : 'sidecar';
+  }
+
+  const shortIds = uniqueShortIds([...byCgroup.keys()]);
+  const containerOf = new Map<number, Container>();
+  const containers: Container[] = [];
+  for (const [cgroup, members] of byCgroup) {
+    const inside = new Set(members.map((p) => p.pid));
+    const withoutParentInside = members.filter((p) => !inside.has(p.ppid));
+    // In a pod the container's own init has ppid 0; its orphans (ppid 1) are not mains.
+    const topLevel = withoutParentInside.filter((p) => p.ppid === 0);
+    const container: Container = {
+      cgroup,
+      shortId: shortIds.get(cgroup) ?? cgroup,
+      processes: members,
+      mains: topLevel.length > 0 ? topLevel : withoutParentInside,
+    };
+    containers.push(container);
+    for (const p of members) containerOf.set(p.pid, container);
+  }
+  const ownContainer = ownCgroup === undefined ? undefined : containers.find((c) => c.cgroup === ownCgroup);
+  const others = containers
+    .filter((c) => c !== ownContainer && c.processes.some((p) => roleOf.get(p.pid) === 'sidecar'))
+    .sort((a, b) => (a.mains[0]?.pid ?? 0) - (b.mains[0]?.pid ?? 0));
+
+  const sharedPidNamespace = sorted.some(
+    (p) => p.pid !== 1 && !isKernel(p) && (ownCgroup === undefined || p.cgroup !== ownCgroup),
+  );
+
+  return {
+    processes: sorted,
+    byPid,
+    childrenOf,
+    selfPid,
+    self,
+    jobPid,
+    ancestors,
+    ownContainer,
+    others,
+    jobDescendants,
+    jobOrphans,
+    roleOf,
+    containerOf,
+    hostPidNamespace,
+    sharedPidNamespace,
+  };
+}
+
+/** PID 2 is kthreadd only in the host's PID namespace; in a pod PID 2 is an ordinary process. */
+function isKthreadd(p: ProcessInfo | undefined): boolean {
+  return p !== undefined && p.comm === 'kthreadd' && p.ppid === 0 && (p.cmdline === undefined || p.cmdline.length === 0);
+}
+
+function descendantsOf(root: number, childrenOf: ReadonlyMap<number, ProcessInfo[]>, includeRoot: boolean): Set<number> {
+  const found = new Set<number>(includeRoot ? [root] : []);
+  const queue = [root];
+  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+    for (const child of childrenOf.get(pid) ?? []) {
+      if (found.has(child.pid)) continue;
+      found.add(child.pid);
+      queue.push(child.pid);
+    }
+  }
+  return found;
+}
