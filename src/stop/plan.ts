@@ -1,0 +1,228 @@
+// What to do with every process of the pod once the job has ended: pure, so `jobdone ps` can
+// print it and tests can check each rule over fixture data.
+import type { StopOptions } from '../config/config.ts';
+import type { ProcessInfo } from '../proc/process-info.ts';
+import { shellComms, type Container, type Pod, type Role } from '../pod/pod.ts';
+
+export type NeverReason =
+  | 'pid1'
+  | 'self'
+  | 'ancestor'
+  | 'kernel'
+  | 'own-container'
+  /** The job is still running: its processes are its own business. */
+  | 'job-running'
+  | 'skip'
+  | 'host-pid'
+  | 'unknown-cgroup'
+  | 'not-only'
+  /** Already exited, waiting to be reaped: counts as gone. */
+  | 'zombie';
+
+export type Action =
+  | { kind: 'signal'; signal: string }
+  /** In a targeted container but not signalled first: waited for, SIGKILLed at grace end. */
+  | { kind: 'watch' }
+  | { kind: 'never'; reason: NeverReason };
+
+export interface PlannedProcess {
+  process: ProcessInfo;
+  role: Role;
+  /** Short id of its container, when known. */
+  container: string | undefined;
+  action: Action;
+}
+
+/** A container to stop (a sidecar), or the job's leftovers. */
+export interface PlannedGroup {
+  kind: 'sidecar' | 'job';
+  shortId: string;
+  /** Whole cgroup text; '' for the job group (its processes are found by pid, not cgroup). */
+  cgroup: string;
+  processes: PlannedProcess[];
+  /** At least one process gets a signal. */
+  targeted: boolean;
+}
+
+export interface StopPlan {
+  /** Every scanned process, by pid. */
+  processes: PlannedProcess[];
+  /** Sidecar containers (targeted or not) then the job's leftovers, if any. */
+  groups: PlannedGroup[];
+  warnings: string[];
+  graceMs: number;
+  noKill: boolean;
+  dryRun: boolean;
+}
+
+export interface JobState {
+  /** False while the job runs (e.g. `jobdone ps` during the job): its processes are not touched. */
+  exited: boolean;
+}
+
+export function planStop(pod: Pod, options: StopOptions, job: JobState = { exited: true }): StopPlan {
+  const actions = new Map<number, Action>();
+  const warnings: string[] = [];
+  const hostPidBlocks = pod.hostPidNamespace && !options.allowHostPid;
+  const signalOf = (p: ProcessInfo): string => normalizeSignal(options.signalFor.get(p.comm) ?? options.signal);
+  const skipped = (p: ProcessInfo): boolean => matches(options.skip, p);
+
+  for (const p of pod.processes) {
+    const fixed = fixedAction(pod, p, job, hostPidBlocks);
+    if (fixed !== undefined) actions.set(p.pid, fixed);
+  }
+
+  const groups: PlannedGroup[] = [];
+  for (const container of pod.others) {
+    const sidecars = container.processes.filter((p) => !actions.has(p.pid));
+    const decided = hostPidBlocks
+      ? new Map(sidecars.map((p) => [p.pid, never('host-pid')] as const))
+      : planSidecar(container, sidecars, options, signalOf, skipped);
+    for (const [pid, action] of decided) actions.set(pid, action);
+  }
+
+  const planned = (p: ProcessInfo): PlannedProcess => ({
+    process: p,
+    role: pod.roleOf.get(p.pid) ?? 'unknown-cgroup',
+    container: pod.containerOf.get(p.pid)?.shortId,
+    action: actions.get(p.pid) ?? never('unknown-cgroup'),
+  });
+
+  // The job's leftovers: they must not outlive jobdone, and nothing else will stop them.
+  const leftovers = pod.processes.filter((p) => pod.roleOf.get(p.pid) === 'job' && !actions.has(p.pid));
+  for (const p of leftovers) actions.set(p.pid, skipped(p) ? never('skip') : { kind: 'signal', signal: signalOf(p) });
+
+  for (const container of pod.others) {
+    const processes = container.processes.filter((p) => pod.roleOf.get(p.pid) === 'sidecar').map(planned);
+    groups.push({ kind: 'sidecar', shortId: container.shortId, cgroup: container.cgroup, processes, targeted: processes.some(isSignalled) });
+  }
+  if (leftovers.length > 0) {
+    const processes = leftovers.map(planned);
+    groups.push({ kind: 'job', shortId: pod.ownContainer?.shortId ?? 'job', cgroup: '', processes, targeted: processes.some(isSignalled) });
+  }
+
+  if (hostPidBlocks && pod.others.length > 0) {
+    warnings.push(
+      "the node's PID namespace is visible (kernel threads such as kthreadd): this pod runs with hostPID, " +
+        "so its sidecars cannot be told apart from the node's processes and none is signalled; " +
+        'drop hostPID: true from the pod spec, or pass --allow-host-pid if stopping them is really intended',
+    );
+  }
+  if (!pod.sharedPidNamespace) {
+    warnings.push(
+      pod.selfPid === 1
+        ? 'jobdone is PID 1, so this container has a PID namespace of its own and cannot see the sidecars: set shareProcessNamespace: true in the pod spec'
+        : "no other container's processes are visible; if this pod has sidecars, set shareProcessNamespace: true in the pod spec",
+    );
+  }
+  if (pod.self === undefined) {
+    warnings.push(`jobdone's own process (pid ${pod.selfPid}) is not readable under the /proc root, so no container can be told apart from its own; nothing is signalled`);
+  }
+  const unknown = pod.processes.filter((p) => pod.roleOf.get(p.pid) === 'unknown-cgroup');
+  if (unknown.length > 0 && pod.self !== undefined) {
+    warnings.push(
+      `${unknown.length} process(es) left alone because their /proc/<pid>/cgroup is unreadable (is /proc mounted with hidepid?): ` +
+        unknown.slice(0, 10).map((p) => `${p.pid} ${p.comm}`).join(', ') + (unknown.length > 10 ? ', ...' : ''),
+    );
+  }
+  if (options.only !== undefined && !hostPidBlocks && pod.others.length > 0 && !groups.some((g) => g.kind === 'sidecar' && g.targeted)) {
+    warnings.push(`--only ${options.only.source} matched no process in another container: no sidecar is signalled`);
+  }
+
+  return {
+    processes: pod.processes.map(planned),
+    groups,
+    warnings,
+    graceMs: options.graceMs,
+    noKill: options.noKill,
+    dryRun: options.dryRun,
+  };
+}
+
+/** Rules that hold whatever the options say. */
+function fixedAction(pod: Pod, p: ProcessInfo, job: JobState, hostPidBlocks: boolean): Action | undefined {
+  const role = pod.roleOf.get(p.pid);
+  switch (role) {
+    case 'infra':
+      return never('pid1');
+    case 'self':
+      return never('self');
+    case 'ancestor':
+      return never('ancestor');
+    case 'kernel':
+      return never('kernel');
+    case 'own-container':
+      return never('own-container');
+    case 'unknown-cgroup':
+    case undefined:
+      return never('unknown-cgroup');
+    case 'job':
+      if (!job.exited) return never('job-running');
+      if (p.state === 'Z') return never('zombie');
+      // On the node's namespace "reparented to PID 1" is weak evidence; true descendants are not.
+      if (hostPidBlocks && !pod.jobDescendants.has(p.pid)) return never('host-pid');
+      return undefined;
+    case 'sidecar':
+      return p.state === 'Z' ? never('zombie') : undefined;
+  }
+}
+
+/**
+ * One sidecar container. By default the signal goes to its main process, as the kubelet would
+ * send it, except when the main process is a shell with children: then the children get it, so
+ * the script runs on and exits 0 by itself instead of dying of the signal (exit 143 would fail
+ * the Job). That is the 2020 `pkill sleep` workaround, done for every such container.
+ */
+function planSidecar(
+  container: Container,
+  live: ProcessInfo[],
+  options: StopOptions,
+  signalOf: (p: ProcessInfo) => string,
+  skipped: (p: ProcessInfo) => boolean,
+): Map<number, Action> {
+  const decided = new Map<number, Action>();
+  const liveSet = new Set(live);
+  const liveMains = container.mains.filter((m) => liveSet.has(m));
+  if (liveMains.some(skipped)) {
+    for (const p of live) decided.set(p.pid, never('skip'));
+    return decided;
+  }
+  const signalled = new Set<ProcessInfo>();
+  if (options.only !== undefined) {
+    for (const p of live) if (matches(options.only, p) && !skipped(p)) signalled.add(p);
+  } else {
+    for (const main of liveMains) {
+      const children = shellComms.has(main.comm) ? live.filter((p) => p.ppid === main.pid && !skipped(p)) : [];
+      for (const p of children.length > 0 ? children : [main]) signalled.add(p);
+    }
+  }
+  const notTargeted = never(options.only !== undefined ? 'not-only' : 'skip');
+  for (const p of live) {
+    if (skipped(p)) decided.set(p.pid, never('skip'));
+    else if (signalled.has(p)) decided.set(p.pid, { kind: 'signal', signal: signalOf(p) });
+    else decided.set(p.pid, signalled.size > 0 ? { kind: 'watch' } : notTargeted);
+  }
+  return decided;
+}
+
+/** --only/--skip match the comm or the whole command line joined by spaces, like `pkill -f`. */
+export function matches(pattern: RegExp | undefined, p: ProcessInfo): boolean {
+  if (pattern === undefined) return false;
+  pattern.lastIndex = 0;
+  if (pattern.test(p.comm)) return true;
+  if (p.cmdline === undefined || p.cmdline.length === 0) return false;
+  pattern.lastIndex = 0;
+  return pattern.test(p.cmdline.join(' '));
+}
+
+export function normalizeSignal(signal: string): string {
+  return signal.trim().toUpperCase().replace(/^SIG/, '');
+}
+
+function never(reason: NeverReason): Action {
+  return { kind: 'never', reason };
+}
+
+function isSignalled(p: PlannedProcess): boolean {
+  return p.action.kind === 'signal';
+}
