@@ -26,12 +26,10 @@ function readText(path: string): string {
       // and handed out as far as they fit, cmdline is copied until the count or its end. This
       // saves the read() that would only return 0, a quarter of a scan's system calls.
       if (n < wanted) break;
-      {
-        // A long cmdline: grow and keep reading until EOF.
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger, 0, 0, length);
-        buffer = bigger;
-      }
+      // The buffer is full (a long cmdline): grow it and read on.
+      const bigger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(bigger, 0, 0, length);
+      buffer = bigger;
     }
     return buffer.toString('utf8', 0, length);
   } finally {

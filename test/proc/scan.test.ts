@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -138,4 +138,14 @@ test('real /proc: a comm with ") (" and a newline, and a real zombie', async (t)
   assert.equal(readProcess('/proc', child.pid!)?.comm, 'a) (b\nc');
   assert.ok(zombie, 'zombie child of the sh-turned-sleep');
   assert.deepEqual(zombie.cmdline, []);
+});
+
+test('a command line longer than the read buffer is read whole', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobdone-longcmd-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(weird, '10'), join(dir, '10'), { recursive: true });
+  const args = Array.from({ length: 5000 }, (_, i) => `--flag-${i}=value`);
+  writeFileSync(join(dir, '10', 'cmdline'), args.map((a) => `${a}\0`).join(''));
+  assert.deepEqual(readProcess(dir, 10)?.cmdline, args);
+  assert.equal(readProcess(dir, 10)?.comm, 'a) (b', 'the shared buffer still works after growing');
 });
