@@ -90,14 +90,15 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
   const job = jobPid === undefined ? undefined : byPid.get(jobPid);
   const jobDescendants = job !== undefined && job.ppid === selfPid ? descendantsOf(job.pid, childrenOf, true) : new Set<number>();
 
-  // Orphans: started after jobdone, in its container and session (or the job's own session, if
-  // the job was started as a session leader), and reparented to PID 1 because their parent exited.
+  // Leftovers: jobdone starts the job as a session leader (setsid), so everything the job
+  // started and did not move to a session of its own carries the job's pid as session id,
+  // orphans included, whoever reaped them. Started after jobdone rules out an older session
+  // that happens to have the same id.
   const jobOrphans = new Set<number>();
-  if (self !== undefined && ownCgroup !== undefined) {
+  if (self !== undefined && jobPid !== undefined) {
     for (const p of sorted) {
-      if (p.ppid !== 1 || p.pid === selfPid || p.pid === 1 || ancestors.has(p.pid) || jobDescendants.has(p.pid)) continue;
-      if (p.cgroup !== ownCgroup || p.startTime < self.startTime) continue;
-      if (p.session !== self.session && (jobPid === undefined || p.session !== jobPid)) continue;
+      if (p.session !== jobPid || p.pid === selfPid || p.pid === 1 || ancestors.has(p.pid) || jobDescendants.has(p.pid)) continue;
+      if (p.startTime < self.startTime || (!hostPidNamespace && p.cgroup !== ownCgroup)) continue;
       for (const pid of descendantsOf(p.pid, childrenOf, true)) jobOrphans.add(pid);
     }
   }

@@ -159,8 +159,6 @@ function fixedAction(pod: Pod, p: ProcessInfo, job: JobState, hostPidBlocks: boo
     case 'job':
       if (!job.exited) return never('job-running');
       if (p.state === 'Z') return never('zombie');
-      // On the node's namespace "reparented to PID 1" is weak evidence; true descendants are not.
-      if (hostPidBlocks && !pod.jobDescendants.has(p.pid)) return never('host-pid');
       return undefined;
     case 'sidecar':
       return p.state === 'Z' ? never('zombie') : undefined;

@@ -48,7 +48,7 @@ test('the job pid only counts while it is still a child of jobdone (reaped and r
   assert.deepEqual([...reaped.jobDescendants], []);
 });
 
-test('without a job pid, orphans in jobdone\'s own session still count as the job\'s', () => {
+test('without a job pid, the job\'s session is unknown: its processes are own-container, never touched', () => {
   const pod = podOf('pod-v1', 7);
   // 30 is in session 20 (the job's setsid session), unknown without the job pid.
   assert.equal(pod.roleOf.get(30), 'own-container');

@@ -120,7 +120,7 @@ test('unknown cgroup: never signalled, with a warning', () => {
   assert.match(p.warnings.join('\n'), /2 process\(es\) left alone.*3 pilot-agent, 12 envoy/);
 });
 
-test('host PID namespace: no sidecar targets, a warning, only true job descendants stopped', () => {
+test('host PID namespace: no sidecar targets, a warning, only the job\'s own session stopped', () => {
   const p = plan('host-pid', {}, 600, 610);
   const a = actions(p);
   assert.equal(a[700], 'never:host-pid');
@@ -130,7 +130,7 @@ test('host PID namespace: no sidecar targets, a warning, only true job descendan
   assert.equal(a[500], 'never:ancestor');
   assert.equal(a[610], 'TERM');
   assert.equal(a[611], 'TERM');
-  assert.equal(a[620], 'never:host-pid', 'an orphan is weak evidence on the node');
+  assert.equal(a[620], 'TERM', 'an orphan in the job\'s session (setsid) is the job\'s, even on the node');
   assert.match(p.warnings.join('\n'), /hostPID.*--allow-host-pid/);
   const allowed = actions(plan('host-pid', { allowHostPid: true }, 600, 610));
   assert.equal(allowed[700], 'TERM');
