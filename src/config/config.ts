@@ -1,0 +1,37 @@
+// The one validated configuration object. Options are parsed once, at the edge
+// (src/config/parse.ts), into this shape; nothing downstream re-checks them.
+import type { LogFormat, LogLevel } from '../log/logger.ts';
+
+/** How sidecars are chosen and stopped once the job has ended. */
+export interface StopOptions {
+  /** Only processes whose comm or full cmdline matches get the stop signal (like `pkill`). */
+  only: RegExp | undefined;
+  /** Processes (and containers whose main process) matching are never touched. */
+  skip: RegExp | undefined;
+  /** Signal name without SIG prefix, e.g. 'TERM'. */
+  signal: string;
+  /** Per-comm signal overrides, e.g. nginx -> QUIT. */
+  signalFor: ReadonlyMap<string, string>;
+  /** Milliseconds between the stop signal and SIGKILL. */
+  graceMs: number;
+  /** Never SIGKILL: log what is still running when the grace period ends. */
+  noKill: boolean;
+  /** Stop sidecars even when the host's PID namespace is visible. */
+  allowHostPid: boolean;
+  /** Log the plan, send nothing. */
+  dryRun: boolean;
+}
+
+export interface LogOptions {
+  format: LogFormat;
+  level: LogLevel;
+}
+
+export interface RunConfig {
+  command: string;
+  args: string[];
+  stop: StopOptions;
+  log: LogOptions;
+  /** Where /proc is mounted; a parameter so tests can point at fixture trees. */
+  procRoot: string;
+}

@@ -1,0 +1,55 @@
+// The option table: one entry per option, the single source for parsing,
+// environment variables (JOBDONE_<NAME>), --help and the README's table.
+
+export type OptionKind = 'flag' | 'value' | 'list';
+export type Subcommand = 'run' | 'ps' | 'sidecar' | 'install';
+
+export interface OptionSpec {
+  /** Long name without dashes; the environment variable is JOBDONE_ + NAME in upper snake case. */
+  name: string;
+  short?: string;
+  /** flag: no value; value: one value, the last one wins; list: repeatable, values accumulate. */
+  kind: OptionKind;
+  /** Placeholder in --help, e.g. DURATION. */
+  metavar?: string;
+  help: string;
+  /** Shown in --help and the README; the real default lives in parse.ts. */
+  defaultText?: string;
+  /** Subcommands that accept it. */
+  for: readonly Subcommand[];
+  /** Not configurable from the environment (--help, --version). */
+  noEnv?: boolean;
+}
+
+const runLike: Subcommand[] = ['run', 'ps'];
+
+export const optionSpecs: readonly OptionSpec[] = [
+  { name: 'grace', kind: 'value', metavar: 'DURATION', defaultText: '10s', for: runLike,
+    help: 'time the sidecars get after the stop signal before SIGKILL (500ms, 10s, 2m; a bare number is seconds)' },
+  { name: 'signal', kind: 'value', metavar: 'SIG', defaultText: 'TERM', for: runLike,
+    help: 'signal sent to each sidecar (name or number: TERM, SIGINT, 15)' },
+  { name: 'signal-for', kind: 'list', metavar: 'COMM=SIG', for: runLike,
+    help: 'signal for processes with this comm, e.g. nginx=QUIT (repeatable; env: comma-separated)' },
+  { name: 'only', kind: 'value', metavar: 'REGEX', for: runLike,
+    help: 'signal only processes whose comm or command line matches (--only sleep is the old `pkill sleep`)' },
+  { name: 'skip', kind: 'value', metavar: 'REGEX', for: runLike,
+    help: 'never touch processes whose comm or command line matches, nor containers whose main process does' },
+  { name: 'no-kill', kind: 'flag', for: runLike,
+    help: 'never SIGKILL: when the grace period ends, log what is still running and exit' },
+  { name: 'allow-host-pid', kind: 'flag', for: runLike,
+    help: 'stop processes even when the host PID namespace is visible (hostPID: true); dangerous' },
+  { name: 'dry-run', kind: 'flag', for: ['run'],
+    help: 'run the job, then log what would be sent to whom, and send nothing' },
+  { name: 'log-format', kind: 'value', metavar: 'text|json', defaultText: 'text', for: ['run', 'ps', 'sidecar'],
+    help: 'log lines on stderr as text or as JSON lines' },
+  { name: 'quiet', short: 'q', kind: 'flag', for: ['run', 'ps', 'sidecar'], help: 'log errors only' },
+  { name: 'verbose', short: 'v', kind: 'flag', for: ['run', 'ps', 'sidecar'], help: 'log debug lines too' },
+  { name: 'proc-root', kind: 'value', metavar: 'PATH', defaultText: '/proc', for: runLike,
+    help: 'where the pod\'s /proc is mounted' },
+  { name: 'help', short: 'h', kind: 'flag', noEnv: true, for: ['run', 'ps', 'sidecar', 'install'], help: 'show this help and exit' },
+  { name: 'version', kind: 'flag', noEnv: true, for: ['run'], help: 'print the version and exit' },
+];
+
+export function envName(spec: OptionSpec): string {
+  return 'JOBDONE_' + spec.name.toUpperCase().replace(/-/g, '_');
+}

@@ -1,0 +1,183 @@
+// Parse argv and JOBDONE_* variables once into a validated configuration.
+// Any problem is a UsageError: one line naming the bad value and what is
+// accepted; main() prints it and exits 125 before anything runs.
+import type { LogFormat, LogLevel } from '../log/logger.ts';
+import type { RunConfig, StopOptions, LogOptions } from './config.ts';
+import { parseDuration } from './duration.ts';
+import { envName, optionSpecs, type OptionSpec, type Subcommand } from './options.ts';
+import { parseSignal } from './signals.ts';
+
+export class UsageError extends Error {}
+
+export type Invocation =
+  | { kind: 'help'; subcommand: Subcommand }
+  | { kind: 'version' }
+  | { kind: 'run'; config: RunConfig };
+
+export const subcommands: readonly Subcommand[] = ['ps', 'sidecar', 'install'];
+
+type Raw = Map<string, string[]>;
+
+export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv): Invocation {
+  const first = argv[0];
+  const subcommand: Subcommand = first !== undefined && (subcommands as readonly string[]).includes(first)
+    ? (first as Subcommand) : 'run';
+  const rest = subcommand === 'run' ? argv : argv.slice(1);
+  const specs = optionSpecs.filter((spec) => spec.for.includes(subcommand));
+
+  const fromFlags = readFlags(rest, specs, subcommand);
+  if (fromFlags.raw.has('help')) return { kind: 'help', subcommand };
+  if (fromFlags.raw.has('version')) return { kind: 'version' };
+  const raw = mergeOverEnvironment(fromFlags.raw, readEnvironment(env, specs));
+
+  if (subcommand !== 'run') throw new UsageError(`the ${subcommand} subcommand is not available in this build`);
+  const [command, ...args] = fromFlags.positional;
+  if (command === undefined) {
+    throw new UsageError('missing command: give the job to run after the options, e.g. jobdone --grace 5s -- ./job.sh arg');
+  }
+  return { kind: 'run', config: { command, args, stop: stopOptions(raw), log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc' } };
+}
+
+function readFlags(argv: readonly string[], specs: readonly OptionSpec[], subcommand: Subcommand): { raw: Raw; positional: string[] } {
+  const raw: Raw = new Map();
+  let index = 0;
+  while (index < argv.length) {
+    const token = argv[index]!;
+    if (token === '--') return { raw, positional: argv.slice(index + 1) };
+    if (!token.startsWith('-') || token === '-') return { raw, positional: argv.slice(index) };
+    const { spec, inlineValue } = findSpec(token, specs, subcommand);
+    index += 1;
+    if (spec.kind === 'flag') {
+      if (inlineValue !== undefined) throw new UsageError(`option --${spec.name} takes no value, got ${JSON.stringify(token)}`);
+      raw.set(spec.name, ['true']);
+      continue;
+    }
+    let value = inlineValue;
+    if (value === undefined) {
+      value = argv[index];
+      if (value === undefined || value === '--') throw new UsageError(`option --${spec.name} needs a value (${spec.metavar ?? 'VALUE'})`);
+      index += 1;
+    }
+    raw.set(spec.name, spec.kind === 'list' ? [...(raw.get(spec.name) ?? []), value] : [value]);
+  }
+  return { raw, positional: [] };
+}
+
+function findSpec(token: string, specs: readonly OptionSpec[], subcommand: Subcommand): { spec: OptionSpec; inlineValue: string | undefined } {
+  const equals = token.indexOf('=');
+  const long = token.startsWith('--');
+  const key = long ? token.slice(2, equals === -1 ? undefined : equals) : token.slice(1);
+  const spec = specs.find((candidate) => (long ? candidate.name === key : candidate.short === key));
+  if (spec === undefined) {
+    const where = subcommand === 'run' ? '' : ` for jobdone ${subcommand}`;
+    throw new UsageError(`unknown option ${JSON.stringify(token)}${where}; see jobdone ${subcommand === 'run' ? '' : subcommand + ' '}--help (put the job after -- if it starts with a dash)`);
+  }
+  return { spec, inlineValue: long && equals !== -1 ? token.slice(equals + 1) : undefined };
+}
+
+function readEnvironment(env: NodeJS.ProcessEnv, specs: readonly OptionSpec[]): Raw {
+  const raw: Raw = new Map();
+  const known = new Map(optionSpecs.filter((spec) => !spec.noEnv).map((spec) => [envName(spec), spec]));
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith('JOBDONE_') || value === undefined) continue;
+    const spec = known.get(key);
+    if (spec === undefined) {
+      throw new UsageError(`unknown environment variable ${key}; known: ${[...known.keys()].join(', ')}`);
+    }
+    if (value === '' || !specs.includes(spec)) continue;
+    if (spec.kind === 'flag') raw.set(spec.name, [envFlag(key, value)]);
+    else if (spec.kind === 'list') raw.set(spec.name, value.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+    else raw.set(spec.name, [value]);
+  }
+  return raw;
+}
+
+function envFlag(key: string, value: string): string {
+  const normalized = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(normalized)) return 'true';
+  if (['0', 'false', 'no', 'off'].includes(normalized)) return 'false';
+  throw new UsageError(`bad value ${JSON.stringify(value)} for ${key}: expected true or false (also 1/0, yes/no, on/off)`);
+}
+
+/** A flag on the command line beats the environment variable of the same option. */
+function mergeOverEnvironment(flags: Raw, environment: Raw): Raw {
+  return new Map([...environment, ...flags]);
+}
+
+function single(raw: Raw, name: string): string | undefined {
+  const values = raw.get(name);
+  return values?.[values.length - 1];
+}
+
+function flag(raw: Raw, name: string): boolean {
+  return single(raw, name) === 'true';
+}
+
+function describe(name: string): string {
+  const spec = optionSpecs.find((candidate) => candidate.name === name)!;
+  return `--${name} (${envName(spec)})`;
+}
+
+export function durationOption(raw: Raw, name: string, fallbackMs: number): number {
+  const text = single(raw, name);
+  if (text === undefined) return fallbackMs;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`bad duration ${JSON.stringify(text)} for ${describe(name)}: use 500ms, 10s, 2m, 1h or a number of seconds`);
+  return ms;
+}
+
+function signalOption(raw: Raw, name: string, fallback: string): string {
+  const text = single(raw, name);
+  if (text === undefined) return fallback;
+  return signalOrThrow(text, describe(name));
+}
+
+function signalOrThrow(text: string, where: string): string {
+  const signal = parseSignal(text);
+  if (signal === undefined) throw new UsageError(`bad signal ${JSON.stringify(text)} for ${where}: use a name such as TERM, INT, QUIT, SIGUSR1, or a number`);
+  return signal;
+}
+
+function regexOption(raw: Raw, name: string): RegExp | undefined {
+  const text = single(raw, name);
+  if (text === undefined) return undefined;
+  try {
+    return new RegExp(text);
+  } catch (error) {
+    throw new UsageError(`bad regular expression ${JSON.stringify(text)} for ${describe(name)}: ${(error as Error).message}`);
+  }
+}
+
+function signalForOption(raw: Raw): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const item of raw.get('signal-for') ?? []) {
+    const equals = item.indexOf('=');
+    const comm = equals === -1 ? '' : item.slice(0, equals).trim();
+    if (comm === '') throw new UsageError(`bad value ${JSON.stringify(item)} for ${describe('signal-for')}: expected COMM=SIG, e.g. nginx=QUIT`);
+    map.set(comm, signalOrThrow(item.slice(equals + 1), describe('signal-for')));
+  }
+  return map;
+}
+
+function stopOptions(raw: Raw): StopOptions {
+  return {
+    only: regexOption(raw, 'only'),
+    skip: regexOption(raw, 'skip'),
+    signal: signalOption(raw, 'signal', 'TERM'),
+    signalFor: signalForOption(raw),
+    graceMs: durationOption(raw, 'grace', 10_000),
+    noKill: flag(raw, 'no-kill'),
+    allowHostPid: flag(raw, 'allow-host-pid'),
+    dryRun: flag(raw, 'dry-run'),
+  };
+}
+
+function logOptions(raw: Raw): LogOptions {
+  const formatText = single(raw, 'log-format') ?? 'text';
+  if (formatText !== 'text' && formatText !== 'json') {
+    throw new UsageError(`bad log format ${JSON.stringify(formatText)} for ${describe('log-format')}: use text or json`);
+  }
+  if (flag(raw, 'quiet') && flag(raw, 'verbose')) throw new UsageError('--quiet and --verbose contradict each other: choose one');
+  const level: LogLevel = flag(raw, 'quiet') ? 'error' : flag(raw, 'verbose') ? 'debug' : 'info';
+  return { format: formatText as LogFormat, level };
+}

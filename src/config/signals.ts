@@ -1,0 +1,24 @@
+import { constants } from 'node:os';
+
+const numbers = constants.signals as Readonly<Record<string, number>>;
+
+/** 'TERM', 'sigterm', 'SIGTERM' or '15' -> 'TERM'; undefined when no such signal. */
+export function parseSignal(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return signalName(Number(trimmed));
+  const name = trimmed.toUpperCase().replace(/^SIG/, '');
+  return numbers[`SIG${name}`] !== undefined ? name : undefined;
+}
+
+export function signalNumber(name: string): number {
+  const n = numbers[name.startsWith('SIG') ? name : `SIG${name}`];
+  if (n === undefined) throw new Error(`unknown signal ${name}`);
+  return n;
+}
+
+export function signalName(n: number): string | undefined {
+  for (const [name, value] of Object.entries(numbers)) {
+    if (value === n && name !== 'SIGIOT' && name !== 'SIGPOLL' && name !== 'SIGUNUSED') return name.slice(3);
+  }
+  return undefined;
+}
