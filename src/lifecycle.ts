@@ -1,0 +1,41 @@
+// The whole life of jobdone, in order: forward signals, run the job, stop the
+// sidecars, report, exit with the job's status. Everything that touches the
+// system comes in through LifecycleDeps so the order can be tested with fakes.
+import type { RunConfig } from './config/config.ts';
+import type { SignalForwarder } from './job/forward-signals.ts';
+import { describeOutcome, exitStatusOf, type JobOutcome, type RunningJob } from './job/run-job.ts';
+import type { Logger } from './log/logger.ts';
+import type { StopReport } from './stop/execute.ts';
+
+export interface SidecarStopSummary {
+  /** One short phrase for the final line, e.g. "2 container(s) stopped in 40 ms (1 exited, 1 killed)". */
+  summary: string;
+  report?: StopReport;
+}
+
+export interface LifecycleDeps {
+  forwardSignals(): SignalForwarder;
+  startJob(command: string, args: readonly string[]): RunningJob;
+  stopSidecars(job: { pid: number | undefined }): Promise<SidecarStopSummary>;
+  log: Logger;
+  now(): number;
+}
+
+export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Promise<number> {
+  const startedAt = deps.now();
+  const signals = deps.forwardSignals();
+  const job = deps.startJob(config.command, config.args);
+  if (job.pid !== undefined) signals.deliverTo(job.pid);
+  const outcome = await job.outcome;
+  signals.detach();
+  logJobOutcome(deps.log, outcome, job.pid);
+  const stopped = await deps.stopSidecars({ pid: job.pid });
+  const status = exitStatusOf(outcome);
+  deps.log.info(`done: job ${describeOutcome(outcome)}; ${stopped.summary}`, { exit: status, ms: Math.round(deps.now() - startedAt) });
+  return status;
+}
+
+function logJobOutcome(log: Logger, outcome: JobOutcome, pid: number | undefined): void {
+  if (outcome.kind === 'not-started') log.error(`cannot start the job: ${outcome.reason}`, { exit: outcome.code });
+  else log.info(`job ${describeOutcome(outcome)}`, { pid, exit: exitStatusOf(outcome) });
+}

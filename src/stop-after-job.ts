@@ -1,0 +1,26 @@
+// The lifecycle's "stop the sidecars" step: the stopper over the real /proc and
+// process.kill. A failure here is logged and never changes the job's status.
+import type { RunConfig } from './config/config.ts';
+import type { SidecarStopSummary } from './lifecycle.ts';
+import type { Logger } from './log/logger.ts';
+import type { StopReport } from './stop/execute.ts';
+import { stopSidecars } from './stop/stop-sidecars.ts';
+
+export async function stopAfterJob(config: RunConfig, job: { pid: number | undefined }, log: Logger): Promise<SidecarStopSummary> {
+  try {
+    const report = await stopSidecars(config.stop, { procRoot: config.procRoot, selfPid: process.pid, jobPid: job.pid, log });
+    return { summary: summarize(report), report };
+  } catch (error) {
+    log.error(`could not stop the sidecars: ${(error as Error).message}`);
+    return { summary: `sidecars not stopped (${(error as Error).message})` };
+  }
+}
+
+export function summarize(report: StopReport): string {
+  const acted = report.groups.filter((group) => group.outcome !== 'skipped');
+  if (acted.length === 0) return 'nothing to stop';
+  const counts = Object.entries(report.totals)
+    .filter(([outcome, n]) => n > 0 && outcome !== 'skipped')
+    .map(([outcome, n]) => `${n} ${outcome}`);
+  return `${acted.length} container(s) stopped in ${report.ms} ms (${counts.join(', ')})`;
+}
