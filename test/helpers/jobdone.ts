@@ -1,0 +1,107 @@
+// How tests start jobdone: from the TypeScript source (default) or the built
+// executable (TEST_JOBDONE=dist). The same tests run against both.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const target: 'src' | 'dist' = process.env.TEST_JOBDONE === 'dist' ? 'dist' : 'src';
+export const distExecutable = join(repoRoot, 'dist', 'jobdone');
+const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+/** argv that starts jobdone, e.g. [node, --import, tsx, src/main.ts] or [dist/jobdone]. */
+export function jobdoneArgv(): string[] {
+  if (target === 'dist') {
+    if (!existsSync(distExecutable)) throw new Error(`TEST_JOBDONE=dist but ${distExecutable} is missing: run npm run build`);
+    return [distExecutable];
+  }
+  return [process.execPath, '--import', tsxLoader, join(repoRoot, 'src', 'main.ts')];
+}
+
+/** The environment without JOBDONE_* settings of the caller, plus extra. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('JOBDONE_')) env[key] = value;
+  return { ...env, ...extra };
+}
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+  ms: number;
+}
+
+export interface Started {
+  child: ChildProcess;
+  finished: Promise<Finished>;
+  /** Resolves when stdout (as text) contains this string. */
+  stdoutHas(text: string): Promise<void>;
+  stderrHas(text: string): Promise<void>;
+}
+
+const alive = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of alive) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+export function startJobdone(args: readonly string[], options: SpawnOptions & { timeoutMs?: number } = {}): Started {
+  const [file, ...pre] = jobdoneArgv();
+  const startedAt = performance.now();
+  const child = spawn(file!, [...pre, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  alive.add(child);
+  const out: Buffer[] = [];
+  let err = '';
+  const waiters: Array<() => void> = [];
+  child.stdout?.on('data', (chunk: Buffer) => { out.push(chunk); for (const w of waiters.splice(0)) w(); });
+  child.stderr?.on('data', (chunk: Buffer) => { err += chunk.toString(); for (const w of waiters.splice(0)) w(); });
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const finished = new Promise<Finished>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`jobdone ${args.join(' ')} did not finish within ${timeoutMs} ms; stderr so far:\n${err}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      alive.delete(child);
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err, ms: performance.now() - startedAt });
+    });
+  });
+  const waitFor = (read: () => string, text: string): Promise<void> => new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (read().includes(text)) resolve();
+      else if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`exited before printing ${JSON.stringify(text)}; stderr:\n${err}`));
+      else waiters.push(check);
+    };
+    child.on('close', check);
+    check();
+  });
+  return {
+    child,
+    finished,
+    stdoutHas: (text) => waitFor(() => Buffer.concat(out).toString(), text),
+    stderrHas: (text) => waitFor(() => err, text),
+  };
+}
+
+export function runJobdone(args: readonly string[], options: SpawnOptions & { timeoutMs?: number } = {}): Promise<Finished> {
+  return startJobdone(args, options).finished;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie still answers kill(0); it is dead for our purposes.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
