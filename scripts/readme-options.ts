@@ -1,0 +1,31 @@
+// Regenerates the README's configuration table from src/config/options.ts, the
+// single source of truth: node --import tsx scripts/readme-options.ts --write
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { envName, optionSpecs } from '../src/config/options.ts';
+
+export const readmePath = join(fileURLToPath(new URL('..', import.meta.url)), 'README.md');
+const start = '<!-- options-table:start -->';
+const end = '<!-- options-table:end -->';
+
+export function optionsTable(): string {
+  const rows = optionSpecs.filter((spec) => !spec.noEnv).map((spec) => {
+    const flag = `\`--${spec.name}${spec.metavar ? ` ${spec.metavar}` : ''}\`${spec.short ? ` (\`-${spec.short}\`)` : ''}`;
+    const where = spec.for.filter((s) => s !== 'run').map((s) => `\`${s}\``);
+    const also = where.length > 0 ? ` Also for ${where.join(', ')}.` : '';
+    return `| ${flag} | \`${envName(spec)}\` | ${spec.defaultText ? `\`${spec.defaultText}\`` : ''} | ${spec.help.replace(/\|/g, '\\|')}.${also} |`;
+  });
+  return ['| option | variable | default | what it does |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+export function readmeWithTable(readme: string): string {
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from === -1 || to === -1) throw new Error(`README.md lacks the ${start} ... ${end} markers`);
+  return `${readme.slice(0, from + start.length)}\n${optionsTable()}\n${readme.slice(to)}`;
+}
+
+if (process.argv.includes('--write')) {
+  writeFileSync(readmePath, readmeWithTable(readFileSync(readmePath, 'utf8')));
+}
