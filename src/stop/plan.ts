@@ -188,6 +188,11 @@ function planSidecar(
   const signalled = new Set<ProcessInfo>();
   if (options.only !== undefined) {
     for (const p of live) if (matches(options.only, p) && !skipped(p)) signalled.add(p);
+    // `bash -c "sleep infinity; echo done"` matches `sleep` by its command line, like its sleep:
+    // as by default, a shell whose children are signalled is left to finish its script (exit 0).
+    for (const p of [...signalled]) {
+      if (shellComms.has(p.comm) && live.some((child) => child.ppid === p.pid && signalled.has(child))) signalled.delete(p);
+    }
   } else {
     for (const main of liveMains) {
       const children = shellComms.has(main.comm) ? live.filter((p) => p.ppid === main.pid && !skipped(p)) : [];

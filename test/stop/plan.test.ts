@@ -65,6 +65,13 @@ test('--only targets only containers with a match, and signals the matches (pkil
   assert.equal(a[20], 'TERM', 'job leftovers are stopped whatever --only says');
 });
 
+test('--only sleep: a shell whose command line matches too is left to finish its script, its sleep is signalled', () => {
+  // 4 is `/bin/sh -c while true; do sleep 5; done`: it matches /sleep/ by its command line.
+  const a = actions(plan('pod-v1', { only: /sleep/ }));
+  assert.equal(a[15], 'TERM');
+  assert.equal(a[4], 'watch');
+});
+
 test('--only matches the full command line joined by spaces', () => {
   const a = actions(plan('pod-v1', { only: /envoy -c/ }));
   assert.equal(a[12], 'TERM');
