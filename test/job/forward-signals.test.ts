@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { it } from 'node:test';
+import { forwardSignals } from '../../src/job/forward-signals.ts';
+import { repoRoot } from '../helpers/jobdone.ts';
+
+const trapper = join(repoRoot, 'test', 'fixtures', 'jobs', 'trap-signals.mjs');
+
+it('a signal that arrives before the job has started is delivered, in order, once it starts', async (t) => {
+  const forwarder = forwardSignals();
+  t.after(() => forwarder.dispose());
+  // Signals to this very process, before any job exists.
+  process.kill(process.pid, 'SIGUSR2');
+  process.kill(process.pid, 'SIGHUP');
+  await sleep(50);
+  assert.deepEqual(forwarder.received, ['SIGUSR2', 'SIGHUP']);
+  assert.deepEqual(forwarder.delivered, []);
+
+  const job = spawn(process.execPath, [trapper, '2', '0', 'USR2', 'HUP'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => job.kill('SIGKILL'));
+  let out = '';
+  job.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  while (!out.includes('ready')) await sleep(10);
+  forwarder.deliverTo(job.pid!);
+  const [code] = await once(job, 'exit');
+  assert.equal(code, 0);
+  // Sent in order; the kernel hands a process its pending signals lowest number first.
+  assert.deepEqual(out.split('\n').filter((l) => l.startsWith('got-')).sort(), ['got-HUP', 'got-USR2']);
+  assert.deepEqual(forwarder.delivered, ['SIGUSR2', 'SIGHUP']);
+});
+
+it('after detach, signals are recorded but not sent; ESRCH from a job that just died is not an error', async (t) => {
+  const sent: Array<[number, string]> = [];
+  const errors: string[] = [];
+  const forwarder = forwardSignals({
+    kill: (pid, signal) => {
+      if (pid === 999_999) throw Object.assign(new Error('gone'), { code: 'ESRCH' });
+      sent.push([pid, signal]);
+    },
+    onForwardError: (signal, error) => errors.push(`${signal} ${error.code}`),
+  });
+  t.after(() => forwarder.dispose());
+  forwarder.deliverTo(999_999);
+  process.kill(process.pid, 'SIGUSR2');
+  await sleep(50);
+  assert.deepEqual(errors, []);
+  forwarder.detach();
+  process.kill(process.pid, 'SIGUSR2');
+  await sleep(50);
+  assert.deepEqual(sent, []);
+  assert.deepEqual(forwarder.received, ['SIGUSR2', 'SIGUSR2']);
+});
