@@ -1,0 +1,44 @@
+// Two pods jobdone must recognise and leave alone: one without
+// shareProcessNamespace (jobdone sees only its own container) and the node's
+// own PID namespace (hostPID: true), where "other containers" are the node's.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { cleanEnv, isAlive, jobdoneArgv, runJobdone } from '../helpers/jobdone.ts';
+
+const rootReason = process.getuid?.() === 0 ? undefined : 'needs root (unshare, cgroups)';
+
+describe('pods jobdone must leave alone', { skip: rootReason, timeout: 30_000 }, () => {
+  it('without shareProcessNamespace (jobdone is PID 1): says once that it is missing, exits with the job\'s status', async () => {
+    const [file, ...pre] = jobdoneArgv();
+    // unshare makes jobdone PID 1 of a fresh PID namespace with its own /proc, as in a pod without sharing.
+    const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--', file!, ...pre, '--', 'sh', '-c', 'exit 5'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 5, stderr);
+    const lines = stderr.split('\n').filter((line) => line.includes('shareProcessNamespace: true'));
+    assert.equal(lines.length, 1, stderr);
+    assert.match(lines[0]!, /jobdone is PID 1/);
+  });
+
+  it('on the node\'s PID namespace (kthreadd visible) a process in another cgroup is not signalled, and jobdone says why', async (t) => {
+    // A bystander in a cgroup of its own: on the node that looks like another container.
+    const cgroup = '/sys/fs/cgroup/pids/jobdone-hostpid-test';
+    if (!existsSync('/proc/2/stat')) t.skip('kthreadd is not visible here: not the node\'s PID namespace');
+    mkdirSync(cgroup, { recursive: true });
+    const bystander = spawn('sh', ['-c', `echo $$ > ${cgroup}/cgroup.procs && exec sleep 30`], { stdio: 'ignore' });
+    t.after(() => {
+      bystander.kill('SIGKILL');
+      setTimeout(() => { try { rmdirSync(cgroup); } catch { /* still draining */ } }, 200);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const result = await runJobdone(['--grace', '1s', '--', 'sh', '-c', 'exit 0']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /hostPID/);
+    assert.match(result.stderr, /--allow-host-pid/);
+    assert.doesNotMatch(result.stderr, /sent SIG/);
+    assert.equal(isAlive(bystander.pid!), true, 'the bystander was signalled');
+  });
+});
