@@ -19,6 +19,8 @@ export interface LifecycleDeps {
   stopSidecars(job: { pid: number | undefined }): Promise<SidecarStopSummary>;
   log: Logger;
   now(): number;
+  /** Last step: the termination message (src/report/termination.ts). */
+  finished?(run: { outcome: JobOutcome; status: number; stopped: SidecarStopSummary; ms: number }): void;
 }
 
 export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Promise<number> {
@@ -31,7 +33,9 @@ export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Prom
   logJobOutcome(deps.log, outcome, job.pid);
   const stopped = await deps.stopSidecars({ pid: job.pid });
   const status = exitStatusOf(outcome);
-  deps.log.info(`done: job ${describeOutcome(outcome)}; ${stopped.summary}`, { exit: status, ms: Math.round(deps.now() - startedAt) });
+  const ms = Math.round(deps.now() - startedAt);
+  deps.log.info(`done: job ${describeOutcome(outcome)}; ${stopped.summary}`, { exit: status, ms });
+  deps.finished?.({ outcome, status, stopped, ms });
   return status;
 }
 

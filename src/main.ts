@@ -9,6 +9,10 @@ import { runLifecycle } from './lifecycle.ts';
 import { createLogger } from './log/logger.ts';
 import { stopAfterJob } from './stop-after-job.ts';
 import { version } from './version.ts';
+import { withDeadline } from './job/deadline.ts';
+import { runPs } from './ps/run-ps.ts';
+import { terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
+import { runSidecar } from './sidecar/run-sidecar.ts';
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let invocation;
@@ -17,6 +21,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`jobdone: ${error.message}\n`);
+    if (argv[0] !== 'ps') writeTerminationMessage(terminationTargetFromRaw(argv, env), usageErrorMessage(error.message, ExitCode.jobdoneError), createLogger({ format: 'text', level: 'warn' }));
     return ExitCode.jobdoneError;
   }
   switch (invocation.kind) {
@@ -33,10 +38,24 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
         forwardSignals: () => forwardSignals({
           onForwardError: (signal, error) => log.warn(`cannot forward ${signal} to the job: ${error.code ?? error.message}`),
         }),
-        startJob,
+        startJob: config.timeoutMs === undefined ? startJob
+          : (command, args) => withDeadline(startJob(command, args), { timeoutMs: config.timeoutMs!, graceMs: config.stop.graceMs, log }),
         stopSidecars: (job) => stopAfterJob(config, job, log),
         log,
         now: () => performance.now(),
+        finished: (run) => writeTerminationMessage(config.terminationLog, terminationMessage(run), log),
+      });
+    }
+    case 'ps':
+      return runPs(invocation.config, createLogger(invocation.config.log));
+    case 'sidecar': {
+      const log = createLogger(invocation.config.log);
+      return runSidecar(invocation.config, {
+        forwardSignals: () => forwardSignals({
+          onForwardError: (signal, error) => log.warn(`cannot forward ${signal} to the sidecar: ${error.code ?? error.message}`),
+        }),
+        startJob,
+        log,
       });
     }
   }

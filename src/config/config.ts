@@ -34,4 +34,30 @@ export interface RunConfig {
   log: LogOptions;
   /** Where /proc is mounted; a parameter so tests can point at fixture trees. */
   procRoot: string;
+  /** --timeout: the job's deadline in ms; undefined for none. */
+  timeoutMs?: number | undefined;
+  /** Where the termination message goes; undefined: nowhere (--termination-log ''). */
+  terminationLog?: TerminationLogTarget | undefined;
+}
+
+export interface TerminationLogTarget {
+  path: string;
+  /** The default /dev/termination-log is written only when it already exists (inside Kubernetes). */
+  onlyIfPresent: boolean;
+}
+
+/** `jobdone ps`: the same stop and log options as a run, nothing to run. */
+export interface PsConfig {
+  stop: StopOptions;
+  log: LogOptions;
+  procRoot: string;
+  json: boolean;
+}
+
+/** `jobdone sidecar -- CMD`: run CMD; a stop jobdone forwarded exits with exitCodeOnStop. */
+export interface SidecarConfig {
+  command: string;
+  args: string[];
+  log: LogOptions;
+  exitCodeOnStop: number;
 }

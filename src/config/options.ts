@@ -19,6 +19,8 @@ export interface OptionSpec {
   for: readonly Subcommand[];
   /** Not configurable from the environment (--help, --version). */
   noEnv?: boolean;
+  /** An empty value (flag or JOBDONE_* variable) means something ("off") instead of "unset". */
+  emptyIsValue?: boolean;
 }
 
 const runLike: Subcommand[] = ['run', 'ps'];
@@ -40,6 +42,13 @@ export const optionSpecs: readonly OptionSpec[] = [
     help: 'stop processes even when the host PID namespace is visible (hostPID: true); dangerous' },
   { name: 'dry-run', kind: 'flag', for: ['run'],
     help: 'run the job, then log what would be sent to whom, and send nothing' },
+  { name: 'timeout', kind: 'value', metavar: 'DURATION', for: ['run'],
+    help: 'deadline for the job: SIGTERM when it passes, SIGKILL after the grace period, exit 124 (as GNU timeout)' },
+  { name: 'termination-log', kind: 'value', metavar: 'PATH', defaultText: '/dev/termination-log', for: ['run'], emptyIsValue: true,
+    help: "write a one-line summary here at exit (kubectl describe pod shows it); '' turns it off" },
+  { name: 'json', kind: 'flag', for: ['ps'], help: 'print the processes and planned actions as JSON' },
+  { name: 'exit-code-on-stop', kind: 'value', metavar: 'N', defaultText: '0', for: ['sidecar'],
+    help: 'exit code when CMD dies of a signal jobdone forwarded to it (a requested stop)' },
   { name: 'log-format', kind: 'value', metavar: 'text|json', defaultText: 'text', for: ['run', 'ps', 'sidecar'],
     help: 'log lines on stderr as text or as JSON lines' },
   { name: 'quiet', short: 'q', kind: 'flag', for: ['run', 'ps', 'sidecar'], help: 'log errors only' },

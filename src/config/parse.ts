@@ -2,7 +2,7 @@
 // Any problem is a UsageError: one line naming the bad value and what is
 // accepted; main() prints it and exits 125 before anything runs.
 import type { LogFormat, LogLevel } from '../log/logger.ts';
-import type { RunConfig, StopOptions, LogOptions } from './config.ts';
+import type { RunConfig, StopOptions, LogOptions, PsConfig, SidecarConfig, TerminationLogTarget } from './config.ts';
 import { parseDuration } from './duration.ts';
 import { envName, optionSpecs, type OptionSpec, type Subcommand } from './options.ts';
 import { parseSignal } from './signals.ts';
@@ -12,7 +12,9 @@ export class UsageError extends Error {}
 export type Invocation =
   | { kind: 'help'; subcommand: Subcommand }
   | { kind: 'version' }
-  | { kind: 'run'; config: RunConfig };
+  | { kind: 'run'; config: RunConfig }
+  | { kind: 'ps'; config: PsConfig }
+  | { kind: 'sidecar'; config: SidecarConfig };
 
 export const subcommands: readonly Subcommand[] = ['ps', 'sidecar', 'install'];
 
@@ -30,12 +32,20 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (fromFlags.raw.has('version')) return { kind: 'version' };
   const raw = mergeOverEnvironment(fromFlags.raw, readEnvironment(env, specs));
 
+  if (subcommand === 'ps') return { kind: 'ps', config: psConfig(raw, fromFlags.positional) };
+  if (subcommand === 'sidecar') return { kind: 'sidecar', config: sidecarConfig(raw, fromFlags.positional) };
   if (subcommand !== 'run') throw new UsageError(`the ${subcommand} subcommand is not available in this build`);
   const [command, ...args] = fromFlags.positional;
   if (command === undefined) {
     throw new UsageError('missing command: give the job to run after the options, e.g. jobdone --grace 5s -- ./job.sh arg');
   }
-  return { kind: 'run', config: { command, args, stop: stopOptions(raw), log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc' } };
+  return {
+    kind: 'run',
+    config: {
+      command, args, stop: stopOptions(raw), log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc',
+      timeoutMs: timeoutOption(raw), terminationLog: terminationLogOption(raw),
+    },
+  };
 }
 
 function readFlags(argv: readonly string[], specs: readonly OptionSpec[], subcommand: Subcommand): { raw: Raw; positional: string[] } {
@@ -84,7 +94,7 @@ function readEnvironment(env: NodeJS.ProcessEnv, specs: readonly OptionSpec[]): 
     if (spec === undefined) {
       throw new UsageError(`unknown environment variable ${key}; known: ${[...known.keys()].join(', ')}`);
     }
-    if (value === '' || !specs.includes(spec)) continue;
+    if ((value === '' && !spec.emptyIsValue) || !specs.includes(spec)) continue;
     if (spec.kind === 'flag') raw.set(spec.name, [envFlag(key, value)]);
     else if (spec.kind === 'list') raw.set(spec.name, value.split(',').map((item) => item.trim()).filter((item) => item !== ''));
     else raw.set(spec.name, [value]);
@@ -180,4 +190,35 @@ function logOptions(raw: Raw): LogOptions {
   if (flag(raw, 'quiet') && flag(raw, 'verbose')) throw new UsageError('--quiet and --verbose contradict each other: choose one');
   const level: LogLevel = flag(raw, 'quiet') ? 'error' : flag(raw, 'verbose') ? 'debug' : 'info';
   return { format: formatText as LogFormat, level };
+}
+
+function timeoutOption(raw: Raw): number | undefined {
+  if (single(raw, 'timeout') === undefined) return undefined;
+  const ms = durationOption(raw, 'timeout', 0);
+  if (ms === 0) throw new UsageError(`bad duration "${single(raw, 'timeout')}" for ${describe('timeout')}: a deadline must be longer than 0`);
+  return ms;
+}
+
+/** Unset: /dev/termination-log if it exists (in Kubernetes); '': off; a path: that file. */
+function terminationLogOption(raw: Raw): TerminationLogTarget | undefined {
+  const path = single(raw, 'termination-log');
+  if (path === undefined) return { path: '/dev/termination-log', onlyIfPresent: true };
+  return path === '' ? undefined : { path, onlyIfPresent: false };
+}
+
+function psConfig(raw: Raw, positional: string[]): PsConfig {
+  if (positional.length > 0) throw new UsageError(`jobdone ps takes no arguments, got ${JSON.stringify(positional[0])}; see jobdone ps --help`);
+  return { stop: stopOptions(raw), log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
+}
+
+function sidecarConfig(raw: Raw, positional: string[]): SidecarConfig {
+  const [command, ...args] = positional;
+  if (command === undefined) {
+    throw new UsageError('missing command: give the sidecar to run after the options, e.g. jobdone sidecar -- envoy -c /etc/envoy.yaml');
+  }
+  const text = single(raw, 'exit-code-on-stop') ?? '0';
+  if (!/^\d{1,3}$/.test(text.trim()) || Number(text) > 255) {
+    throw new UsageError(`bad exit code ${JSON.stringify(text)} for ${describe('exit-code-on-stop')}: use a number from 0 to 255`);
+  }
+  return { command, args, log: logOptions(raw), exitCodeOnStop: Number(text) };
 }

@@ -8,13 +8,16 @@
 // jobdone forwards every signal, terminal ones included, so the job misses none;
 // it keeps its stdio, so isatty() stays true, but it has no controlling terminal.
 import { execa } from 'execa';
+import { formatDuration } from '../config/duration.ts';
 import { signalNumber } from '../config/signals.ts';
 import { ExitCode, exitCodeForSignal } from '../exit-codes.ts';
 
 export type JobOutcome =
   | { kind: 'exited'; code: number }
   | { kind: 'signaled'; signal: string }
-  | { kind: 'not-started'; code: typeof ExitCode.notFound | typeof ExitCode.notExecutable; reason: string };
+  | { kind: 'not-started'; code: typeof ExitCode.notFound | typeof ExitCode.notExecutable; reason: string }
+  /** --timeout passed: jobdone stopped the job (src/job/deadline.ts); `then` is how it ended. */
+  | { kind: 'timed-out'; afterMs: number; then: JobOutcome };
 
 export interface RunningJob {
   /** Undefined when the command could not be started. */
@@ -53,6 +56,7 @@ export function exitStatusOf(outcome: JobOutcome): number {
     case 'exited': return outcome.code;
     case 'signaled': return exitCodeForSignal(signalNumber(outcome.signal));
     case 'not-started': return outcome.code;
+    case 'timed-out': return ExitCode.timeout;
   }
 }
 
@@ -61,5 +65,6 @@ export function describeOutcome(outcome: JobOutcome): string {
     case 'exited': return `exited with code ${outcome.code}`;
     case 'signaled': return `killed by SIG${outcome.signal} (exit ${exitStatusOf(outcome)})`;
     case 'not-started': return `not started: ${outcome.reason}`;
+    case 'timed-out': return `timed out after ${formatDuration(outcome.afterMs)} and was stopped (${describeOutcome(outcome.then)}; exit ${ExitCode.timeout})`;
   }
 }

@@ -55,8 +55,10 @@ export function formatText(level: LogLevel, message: string, fields: LogFields):
   return `${prefix}${oneLine(message)}${pairs.length > 0 ? ' ' + pairs.join(' ') : ''}\n`;
 }
 
+/** time is RFC 3339 (UTC); a field can never overwrite time, level or message. */
 export function formatJson(time: Date, level: LogLevel, message: string, fields: LogFields): string {
-  return JSON.stringify({ time: time.toISOString(), level, msg: message, ...fields }) + '\n';
+  const { time: _t, level: _l, message: _m, ...rest } = fields;
+  return JSON.stringify({ time: time.toISOString(), level, message, ...rest }) + '\n';
 }
 
 function quoteIfNeeded(value: string): string {

@@ -118,5 +118,5 @@ test('a plan with nothing to stop returns at once', async () => {
   const lines: string[] = [];
   const report = await execute(plan, { procRoot: '/nonexistent', log: createLogger({ format: 'json', level: 'info', write: (l) => lines.push(l) }) });
   assert.deepEqual(report.groups, []);
-  assert.deepEqual(lines.map((l) => JSON.parse(l).msg), ['w', 'no sidecar to stop']);
+  assert.deepEqual(lines.map((l) => JSON.parse(l).message), ['w', 'no sidecar to stop']);
 });

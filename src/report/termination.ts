@@ -1,0 +1,84 @@
+// The termination message: one line at exit, written where Kubernetes picks it up
+// (terminationMessagePath, /dev/termination-log by default) so `kubectl describe pod` and the
+// pod status say how the job ended and what happened to the sidecars without reading logs.
+import { existsSync, writeFileSync } from 'node:fs';
+import type { TerminationLogTarget } from '../config/config.ts';
+import { describeOutcome, type JobOutcome } from '../job/run-job.ts';
+import type { Logger } from '../log/logger.ts';
+import type { StopReport } from '../stop/execute.ts';
+
+/** Kubernetes truncates a container's message at 4096 bytes; stay clear of it. */
+export const maxMessageBytes = 4000;
+
+export interface RunSummary {
+  outcome: JobOutcome;
+  status: number;
+  /** The lifecycle's phrase about the sidecars, and the stopper's report when it ran. */
+  stopped: { summary: string; report?: StopReport | undefined };
+  ms: number;
+}
+
+export function terminationMessage(run: RunSummary): string {
+  const parts = [`jobdone: job ${describeOutcome(run.outcome)}; exit ${run.status}; took ${formatMs(run.ms)}`];
+  const report = run.stopped.report;
+  if (report === undefined) {
+    parts.push(`sidecars: ${run.stopped.summary}`);
+  } else {
+    const acted = report.groups.filter((group) => group.outcome !== 'skipped');
+    parts.push(acted.length === 0
+      ? 'sidecars: nothing to stop'
+      : `sidecars: ${acted.map((group) => `${group.kind === 'job' ? 'job leftovers ' : ''}${group.shortId} ${group.outcome}${group.ms > 0 ? ` in ${formatMs(group.ms)}` : ''}`).join(', ')}`);
+    const failed = acted.filter((group) => group.outcome === 'eperm' || group.outcome === 'still-running');
+    if (failed.length > 0) {
+      parts.push(`failed: ${failed.map((group) => `${group.shortId} ${group.outcome === 'eperm' ? 'not signalled (permission denied)' : 'still running'}`).join(', ')}`);
+    }
+  }
+  return fitMessage(parts.join('; '));
+}
+
+/** For input jobdone refused (exit 125): nothing ran, nothing was signalled. */
+export function usageErrorMessage(problem: string, status: number): string {
+  return fitMessage(`jobdone: ${problem}; exit ${status}; nothing was run or signalled`);
+}
+
+/** One line, at most maxMessageBytes of UTF-8, cut on a character boundary. */
+export function fitMessage(text: string): string {
+  const line = text.replace(/\r?\n/g, '\\n');
+  if (Buffer.byteLength(line) <= maxMessageBytes) return line + '\n';
+  let cut = Buffer.from(line).subarray(0, maxMessageBytes - 4).toString('utf8');
+  // A cut through a multi-byte character decodes to U+FFFD: drop it.
+  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
+  return cut + '...\n';
+}
+
+/** Writes the message; never fails the run: a problem is one warning. */
+export function writeTerminationMessage(target: TerminationLogTarget | undefined, message: string, log: Logger): void {
+  if (target === undefined) return;
+  // Outside Kubernetes /dev/termination-log does not exist; creating files in /dev is not ours to do.
+  if (target.onlyIfPresent && !existsSync(target.path)) return;
+  try {
+    writeFileSync(target.path, message);
+  } catch (error) {
+    log.warn(`cannot write the termination message to ${target.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/**
+ * Where the message goes when the configuration itself could not be parsed (exit 125): the same
+ * rules as the option, read leniently from argv (before `--`) and the environment.
+ */
+export function terminationTargetFromRaw(argv: readonly string[], env: NodeJS.ProcessEnv): TerminationLogTarget | undefined {
+  let value: string | undefined = env.JOBDONE_TERMINATION_LOG;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--' || !token.startsWith('-')) break;
+    if (token === '--termination-log' && i + 1 < argv.length) value = argv[++i];
+    else if (token.startsWith('--termination-log=')) value = token.slice('--termination-log='.length);
+  }
+  if (value === undefined) return { path: '/dev/termination-log', onlyIfPresent: true };
+  return value === '' ? undefined : { path: value, onlyIfPresent: false };
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
