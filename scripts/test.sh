@@ -14,7 +14,7 @@ echo "== build dist/jobdone"
 "$node" scripts/build.mjs
 
 echo "== all tests against the TypeScript source ($("$node" --version))"
-TEST_JOBDONE=src "$node" --import tsx --test $(find test -name '*.test.ts' | sort)
+TEST_JOBDONE=src "$node" --import tsx --test --test-reporter=spec $(find test -name '*.test.ts' | sort)
 
 echo "== process-level tests against dist/jobdone"
-TEST_JOBDONE=dist "$node" --import tsx --test $(find test/cli test/integration -name '*.test.ts' 2>/dev/null | sort)
+TEST_JOBDONE=dist "$node" --import tsx --test --test-reporter=spec $(find test/cli test/integration -name '*.test.ts' 2>/dev/null | sort)
