@@ -7,6 +7,7 @@ import { forwardSignals } from './job/forward-signals.ts';
 import { startJob } from './job/run-job.ts';
 import { runLifecycle } from './lifecycle.ts';
 import { createLogger } from './log/logger.ts';
+import { waitForSidecars } from './ready/wait-for-sidecars.ts';
 import { stopAfterJob } from './stop-after-job.ts';
 import { version } from './version.ts';
 import { withDeadline } from './job/deadline.ts';
@@ -41,6 +42,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
         startJob: config.timeoutMs === undefined ? startJob
           : (command, args) => withDeadline(startJob(command, args), { timeoutMs: config.timeoutMs!, graceMs: config.stop.graceMs, log }),
         stopSidecars: (job) => stopAfterJob(config, job, log),
+        waitUntilReady: (signals) => waitForSidecars(config, signals, log),
         log,
         now: () => performance.now(),
         finished: (run) => writeTerminationMessage(config.terminationLog, terminationMessage(run), log),

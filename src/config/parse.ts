@@ -6,6 +6,7 @@ import type { RunConfig, StopOptions, LogOptions, PsConfig, SidecarConfig, Termi
 import { parseDuration } from './duration.ts';
 import { envName, optionSpecs, type OptionSpec, type Subcommand } from './options.ts';
 import { parseSignal } from './signals.ts';
+import { meshOptions, type MeshReader } from './mesh.ts';
 
 export class UsageError extends Error {}
 
@@ -39,11 +40,15 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (command === undefined) {
     throw new UsageError('missing command: give the job to run after the options, e.g. jobdone --grace 5s -- ./job.sh arg');
   }
+  const mesh = meshOptions(meshReader(raw));
+  const stop = stopOptions(raw);
   return {
     kind: 'run',
     config: {
-      command, args, stop: stopOptions(raw), log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc',
+      command, args, stop: { ...stop, signalFor: new Map([...mesh.signalFor, ...stop.signalFor]) },
+      log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc',
       timeoutMs: timeoutOption(raw), terminationLog: terminationLogOption(raw),
+      ready: mesh.ready, shutdown: mesh.shutdown,
     },
   };
 }
@@ -221,4 +226,15 @@ function sidecarConfig(raw: Raw, positional: string[]): SidecarConfig {
     throw new UsageError(`bad exit code ${JSON.stringify(text)} for ${describe('exit-code-on-stop')}: use a number from 0 to 255`);
   }
   return { command, args, log: logOptions(raw), exitCodeOnStop: Number(text) };
+}
+
+/** --preset, --wait-*, --shutdown-http: parsed in mesh.ts over this view of the raw options. */
+function meshReader(raw: Raw): MeshReader {
+  return {
+    list: (name) => raw.get(name) ?? [],
+    flag: (name) => flag(raw, name),
+    duration: (name, fallbackMs) => durationOption(raw, name, fallbackMs),
+    describe,
+    usage: (message) => new UsageError(message),
+  };
 }

@@ -37,12 +37,15 @@ export interface ExecuteContext {
   waitBeforeSignalMs?: number;
   /** After SIGKILL, how long to wait for the processes to be gone. */
   confirmMs?: number;
+  /** During the grace period, one line this often naming what still runs (default 5 s). */
+  progressEveryMs?: number;
   fs?: ProcFs;
 }
 
 const firstPollMs = 2;
 const maxPollMs = 50;
 const defaultConfirmMs = 1000;
+const defaultProgressMs = 5000;
 
 interface Tracked {
   group: PlannedGroup;
@@ -155,7 +158,7 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
   }
 
   const signalledAt = now();
-  await pollUntilSettled(signalledAt + plan.graceMs);
+  await pollUntilSettled(signalledAt + plan.graceMs, ctx.progressEveryMs ?? defaultProgressMs);
   for (const t of tracked) {
     if (t.state === 'done' && t.outcome === undefined) {
       t.outcome = 'exited';
@@ -200,12 +203,17 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
   return result;
 
   /** Polls the running groups with a short, growing interval until all are settled or the deadline. */
-  async function pollUntilSettled(deadline: number): Promise<void> {
+  async function pollUntilSettled(deadline: number, progressEveryMs?: number): Promise<void> {
     let delay = firstPollMs;
+    let nextProgress = progressEveryMs === undefined ? Infinity : now() + progressEveryMs;
     for (;;) {
       for (const t of running()) refresh(t);
       const remaining = deadline - now();
       if (running().length === 0 || remaining <= 0) return;
+      if (now() >= nextProgress) {
+        logProgress(log, running(), remaining);
+        nextProgress += progressEveryMs!;
+      }
       await sleep(Math.min(delay, remaining));
       delay = Math.min(delay * 2, maxPollMs);
     }
@@ -284,6 +292,12 @@ function logSummary(log: Logger, result: StopReport): void {
   const clean = result.totals.eperm === 0 && result.totals['still-running'] === 0;
   if (clean) log.info(line, { ms: result.ms });
   else log.warn(line, { ms: result.ms });
+}
+
+/** A long grace period should not look like a hang in `kubectl logs`. */
+function logProgress(log: Logger, left: Tracked[], remainingMs: number): void {
+  const what = left.map((t) => `${t.group.shortId} (${[...t.alive.values()].map((p) => `${p.pid} ${p.comm}`).join(', ')})`).join('; ');
+  log.info(`waiting for ${left.length} container(s), ${Math.ceil(remainingMs / 1000)} s of grace left: ${what}`, { outcome: 'waiting', ms: Math.round(remainingMs) });
 }
 
 function sleep(ms: number): Promise<void> {

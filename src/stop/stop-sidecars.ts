@@ -18,6 +18,7 @@ export interface StopContext {
   now?: () => number;
   waitBeforeSignalMs?: number;
   confirmMs?: number;
+  progressEveryMs?: number;
   fs?: ProcFs;
 }
 

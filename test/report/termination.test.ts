@@ -1,0 +1,87 @@
+// The termination message: what `kubectl describe pod` shows under "Message", and where it goes.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createLogger } from '../../src/log/logger.ts';
+import {
+  fitMessage, maxMessageBytes, terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage,
+} from '../../src/report/termination.ts';
+import type { StopReport } from '../../src/stop/execute.ts';
+
+const report = (groups: StopReport['groups']): StopReport => ({
+  groups, ms: 40, warnings: [],
+  totals: { exited: 0, killed: 0, eperm: 0, 'still-running': 0, skipped: 0, 'dry-run': 0 },
+});
+
+test('success: job status, each sidecar and how it was stopped, time taken', () => {
+  const message = terminationMessage({
+    outcome: { kind: 'exited', code: 0 }, status: 0, ms: 4210,
+    stopped: { summary: '2 container(s) stopped', report: report([
+      { kind: 'sidecar', shortId: '3f2a9c1b0d4e', processes: 2, outcome: 'exited', ms: 12 },
+      { kind: 'sidecar', shortId: 'ab12cd34ef56', processes: 1, outcome: 'killed', ms: 10_004 },
+      { kind: 'sidecar', shortId: 'skipped00000', processes: 0, outcome: 'skipped', ms: 0 },
+    ]) },
+  });
+  assert.equal(message, 'jobdone: job exited with code 0; exit 0; took 4.2 s; sidecars: 3f2a9c1b0d4e exited in 12 ms, ab12cd34ef56 killed in 10.0 s\n');
+});
+
+test('failures are named: a sidecar it could not signal, one still running, a job that was not found, a timeout', () => {
+  const failed = terminationMessage({
+    outcome: { kind: 'exited', code: 2 }, status: 2, ms: 300,
+    stopped: { summary: '', report: report([
+      { kind: 'sidecar', shortId: 'proxy0000000', processes: 1, outcome: 'eperm', ms: 0 },
+      { kind: 'sidecar', shortId: 'stubborn0000', processes: 1, outcome: 'still-running', ms: 0 },
+    ]) },
+  });
+  assert.match(failed, /; failed: proxy0000000 not signalled \(permission denied\), stubborn0000 still running\n$/);
+  const notFound = terminationMessage({
+    outcome: { kind: 'not-started', code: 127, reason: 'command "nope" not found in PATH (ENOENT)' }, status: 127, ms: 5,
+    stopped: { summary: 'nothing to stop', report: report([]) },
+  });
+  assert.equal(notFound, 'jobdone: job not started: command "nope" not found in PATH (ENOENT); exit 127; took 5 ms; sidecars: nothing to stop\n');
+  const timedOut = terminationMessage({
+    outcome: { kind: 'timed-out', afterMs: 1000, then: { kind: 'signaled', signal: 'TERM' } }, status: 124, ms: 1010,
+    stopped: { summary: 'sidecars not stopped (boom)' },
+  });
+  assert.match(timedOut, /^jobdone: job timed out after 1s and was stopped \(killed by SIGTERM \(exit 143\); exit 124\); exit 124; .*sidecars: sidecars not stopped \(boom\)\n$/);
+  assert.equal(usageErrorMessage('bad duration "x" for --grace', 125), 'jobdone: bad duration "x" for --grace; exit 125; nothing was run or signalled\n');
+});
+
+test('the message stays one line and under 4096 bytes, cut on a character boundary', () => {
+  const groups = Array.from({ length: 500 }, (_, i) => ({ kind: 'sidecar' as const, shortId: `container-${i}-é`, processes: 1, outcome: 'eperm' as const, ms: 0 }));
+  const long = terminationMessage({ outcome: { kind: 'exited', code: 1 }, status: 1, ms: 1, stopped: { summary: '', report: report(groups) } });
+  assert.ok(Buffer.byteLength(long) <= maxMessageBytes + 1 && Buffer.byteLength(long) < 4096, String(Buffer.byteLength(long)));
+  assert.match(long, /\.\.\.\n$/);
+  assert.ok(!long.includes('\uFFFD'));
+  const multibyte = fitMessage('€'.repeat(3000));
+  assert.ok(Buffer.byteLength(multibyte) < 4096 && !multibyte.includes('\uFFFD'));
+  assert.equal(fitMessage('a\nb'), 'a\\nb\n');
+});
+
+test('written to an explicit path; the default /dev/termination-log only when it exists; unwritable is one warning', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobdone-term-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const lines: string[] = [];
+  const log = createLogger({ format: 'text', level: 'info', write: (line) => lines.push(line) });
+  const explicit = join(dir, 'msg');
+  writeFileSync(explicit, 'an older, longer message that must not survive');
+  writeTerminationMessage({ path: explicit, onlyIfPresent: false }, 'short\n', log);
+  assert.equal(readFileSync(explicit, 'utf8'), 'short\n');
+  const absent = join(dir, 'termination-log');
+  writeTerminationMessage({ path: absent, onlyIfPresent: true }, 'x\n', log);
+  assert.equal(existsSync(absent), false);
+  writeTerminationMessage(undefined, 'x\n', log);
+  writeTerminationMessage({ path: join(dir, 'missing-dir', 'x'), onlyIfPresent: false }, 'x\n', log);
+  assert.deepEqual(lines.map((l) => l.replace(/ENOENT.*/s, 'ENOENT')), [`jobdone: warn: cannot write the termination message to ${join(dir, 'missing-dir', 'x')}: ENOENT`]);
+});
+
+test('for a usage error the target is read leniently from argv and the environment', () => {
+  assert.deepEqual(terminationTargetFromRaw(['--grace', 'x', '--', 'true'], {}), { path: '/dev/termination-log', onlyIfPresent: true });
+  assert.deepEqual(terminationTargetFromRaw(['--termination-log', '/tmp/t', '--grace', 'x'], {}), { path: '/tmp/t', onlyIfPresent: false });
+  assert.deepEqual(terminationTargetFromRaw(['--termination-log=/tmp/u'], { JOBDONE_TERMINATION_LOG: '/tmp/env' }), { path: '/tmp/u', onlyIfPresent: false });
+  assert.equal(terminationTargetFromRaw([], { JOBDONE_TERMINATION_LOG: '' }), undefined);
+  assert.equal(terminationTargetFromRaw(['--termination-log', ''], {}), undefined);
+  assert.deepEqual(terminationTargetFromRaw(['--', '--termination-log', '/job/arg'], {}), { path: '/dev/termination-log', onlyIfPresent: true });
+});
