@@ -6,10 +6,10 @@ import { parseCmdline, parseRealUid, parseStat, type StatFields } from './parse.
 import { nodeProcFs, type ProcFs } from './proc-fs.ts';
 
 /**
- * Every process visible under procRoot (normally '/proc'). Per process it reads four small files
- * (stat, status, cmdline, cgroup) and nothing else: comm comes from stat, not the comm file.
- * A process that exits during the scan is left out; a file it may not read (EACCES) leaves
- * that field undefined.
+ * Every process visible under procRoot (normally '/proc'). Per process it reads the two files
+ * every decision needs, stat and cgroup (comm comes from stat, not the comm file); uid (status)
+ * and cmdline are read on first use, see lazyFields. A process that exits during the scan is
+ * left out; a file it may not read (EACCES) leaves that field undefined.
  */
 export function scanProcesses(procRoot: string, fs: ProcFs = nodeProcFs): ProcessInfo[] {
   const processes: ProcessInfo[] = [];
@@ -26,23 +26,45 @@ export function readProcess(procRoot: string, pid: number, fs: ProcFs = nodeProc
   const dir = `${procRoot}/${pid}`;
   const stat = readStatOnly(procRoot, pid, fs);
   if (stat === undefined) return undefined;
-  const status = readField(fs, `${dir}/status`);
-  if (status === gone) return undefined;
-  const cmdline = readField(fs, `${dir}/cmdline`);
-  if (cmdline === gone) return undefined;
   const cgroup = readField(fs, `${dir}/cgroup`);
   if (cgroup === gone) return undefined;
+  return withLazyFields(stat, cgroup, dir, fs);
+}
+
+/**
+ * The uid and cmdline decide nothing for most processes: uid goes into log lines and the EPERM
+ * message, cmdline into --only/--skip matching (when comm did not match), kthreadd detection
+ * and `jobdone ps`. Reading them on first use halves the files a stop reads, and status is the
+ * largest file /proc generates. A late read cannot misdirect a signal: execute re-checks each
+ * pid's start time before signalling it. A process gone by then reads as undefined.
+ */
+function withLazyFields(stat: StatFields, cgroup: string | undefined, dir: string, fs: ProcFs): ProcessInfo {
+  let uid: number | undefined | typeof unread = unread;
+  let cmdline: string[] | undefined | typeof unread = unread;
+  // Getters in the literal itself: spreading another object in would call them at once.
   return {
     pid: stat.pid,
     ppid: stat.ppid,
     pgrp: stat.pgrp,
     session: stat.session,
-    uid: status === undefined ? undefined : parseRealUid(status),
     state: stat.state,
     startTime: stat.startTime,
     comm: stat.comm,
-    cmdline: cmdline === undefined ? undefined : parseCmdline(cmdline),
     cgroup,
+    get uid() {
+      if (uid === unread) {
+        const status = readField(fs, `${dir}/status`);
+        uid = typeof status === 'string' ? parseRealUid(status) : undefined;
+      }
+      return uid;
+    },
+    get cmdline() {
+      if (cmdline === unread) {
+        const text = readField(fs, `${dir}/cmdline`);
+        cmdline = typeof text === 'string' ? parseCmdline(text) : undefined;
+      }
+      return cmdline;
+    },
   };
 }
 
@@ -56,6 +78,7 @@ export function readStatOnly(procRoot: string, pid: number, fs: ProcFs = nodePro
 }
 
 const gone = Symbol('gone');
+const unread = Symbol('unread');
 
 /** File text; `gone` when the process vanished; undefined when not readable (EACCES and the like). */
 function readField(fs: ProcFs, path: string): string | undefined | typeof gone {
