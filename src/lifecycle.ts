@@ -5,6 +5,7 @@ import type { RunConfig } from './config/config.ts';
 import type { SignalForwarder } from './job/forward-signals.ts';
 import { describeOutcome, exitStatusOf, type JobOutcome, type RunningJob } from './job/run-job.ts';
 import type { Logger } from './log/logger.ts';
+import type { ReadyOutcome } from './ready/wait.ts';
 import type { StopReport } from './stop/execute.ts';
 
 export interface SidecarStopSummary {
@@ -19,6 +20,8 @@ export interface LifecycleDeps {
   stopSidecars(job: { pid: number | undefined }): Promise<SidecarStopSummary>;
   log: Logger;
   now(): number;
+  /** Readiness gates (src/ready): may hold the job back, or cancel it. */
+  waitUntilReady?(signals: SignalForwarder): Promise<ReadyOutcome>;
   /** Last step: the termination message (src/report/termination.ts). */
   finished?(run: { outcome: JobOutcome; status: number; stopped: SidecarStopSummary; ms: number }): void;
 }
@@ -26,6 +29,8 @@ export interface LifecycleDeps {
 export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Promise<number> {
   const startedAt = deps.now();
   const signals = deps.forwardSignals();
+  const ready = (await deps.waitUntilReady?.(signals)) ?? { kind: 'ready' };
+  if (ready.kind === 'not-ready') return endWithoutJob(ready, signals, deps, startedAt);
   const job = deps.startJob(config.command, config.args);
   if (job.pid !== undefined) signals.deliverTo(job.pid);
   const outcome = await job.outcome;
@@ -37,6 +42,15 @@ export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Prom
   deps.log.info(`done: job ${describeOutcome(outcome)}; ${stopped.summary}`, { exit: status, ms });
   deps.finished?.({ outcome, status, stopped, ms });
   return status;
+}
+
+/** The sidecars never became ready, or the pod is going away: no job, and the sidecars are stopped so the pod does not hang. */
+async function endWithoutJob(ready: { status: number; reason: string }, signals: SignalForwarder, deps: LifecycleDeps, startedAt: number): Promise<number> {
+  // Signals queued for the job are dropped with it: it never starts.
+  signals.detach();
+  const stopped = await deps.stopSidecars({ pid: undefined });
+  deps.log.info(`done: job not started (${ready.reason}); ${stopped.summary}`, { exit: ready.status, ms: Math.round(deps.now() - startedAt) });
+  return ready.status;
 }
 
 function logJobOutcome(log: Logger, outcome: JobOutcome, pid: number | undefined): void {

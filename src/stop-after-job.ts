@@ -4,12 +4,17 @@ import type { RunConfig } from './config/config.ts';
 import type { SidecarStopSummary } from './lifecycle.ts';
 import type { Logger } from './log/logger.ts';
 import type { StopReport } from './stop/execute.ts';
+import { shutdownThroughEndpoints } from './shutdown/shutdown.ts';
 import { stopSidecars } from './stop/stop-sidecars.ts';
 
 export async function stopAfterJob(config: RunConfig, job: { pid: number | undefined }, log: Logger): Promise<SidecarStopSummary> {
   try {
-    const report = await stopSidecars(config.stop, { procRoot: config.procRoot, selfPid: process.pid, jobPid: job.pid, log });
-    return { summary: summarize(report), report };
+    // Sidecars with a shutdown endpoint are asked first; signals are the fallback.
+    const endpoints = await shutdownThroughEndpoints(config.shutdown?.calls ?? [], config.stop, log);
+    const report = await stopSidecars({ ...config.stop, graceMs: endpoints.timing.graceMs }, {
+      procRoot: config.procRoot, selfPid: process.pid, jobPid: job.pid, log, waitBeforeSignalMs: endpoints.timing.waitBeforeSignalMs,
+    });
+    return { summary: endpoints.summary + summarize(report), report };
   } catch (error) {
     log.error(`could not stop the sidecars: ${(error as Error).message}`);
     return { summary: `sidecars not stopped (${(error as Error).message})` };

@@ -1,6 +1,7 @@
 // The one validated configuration object. Options are parsed once, at the edge
 // (src/config/parse.ts), into this shape; nothing downstream re-checks them.
 import type { LogFormat, LogLevel } from '../log/logger.ts';
+import type { ReadyOptions, ShutdownOptions } from './mesh.ts';
 
 /** How sidecars are chosen and stopped once the job has ended. */
 export interface StopOptions {
@@ -38,6 +39,10 @@ export interface RunConfig {
   timeoutMs?: number | undefined;
   /** Where the termination message goes; undefined: nowhere (--termination-log ''). */
   terminationLog?: TerminationLogTarget | undefined;
+  /** Readiness gates before the job (--wait-*, --preset); undefined or no gates: start at once. */
+  ready?: ReadyOptions | undefined;
+  /** Endpoints called after the job, before any signal (--shutdown-http, --preset). */
+  shutdown?: ShutdownOptions | undefined;
 }
 
 export interface TerminationLogTarget {

@@ -1,4 +1,5 @@
 import { envName, optionSpecs, type Subcommand } from './options.ts';
+import { presetsHelp } from './presets.ts';
 
 const usage: Record<Subcommand, string> = {
   run: `Usage: jobdone [options] -- CMD [ARGS...]
@@ -29,6 +30,7 @@ export function helpText(subcommand: Subcommand): string {
     const fallback = spec.defaultText ? ` (default ${spec.defaultText})` : '';
     lines.push(`  ${names}`, `      ${spec.help}${fallback}${env}`);
   }
+  if (subcommand === 'run') lines.push('', ...presetsHelp());
   lines.push('', 'Exit status:');
   for (const [code, meaning] of exitCodeTable) lines.push(`  ${code.padEnd(12)} ${meaning}`);
   return lines.join('\n') + '\n';
