@@ -80,6 +80,7 @@ test('written to an explicit path; the default /dev/termination-log only when it
 test('for a usage error the target is read leniently from argv and the environment', () => {
   assert.deepEqual(terminationTargetFromRaw(['--grace', 'x', '--', 'true'], {}), { path: '/dev/termination-log', onlyIfPresent: true });
   assert.deepEqual(terminationTargetFromRaw(['--termination-log', '/tmp/t', '--grace', 'x'], {}), { path: '/tmp/t', onlyIfPresent: false });
+  assert.deepEqual(terminationTargetFromRaw(['--grace', 'x', '--termination-log', '/tmp/t', '--', 'true'], {}), { path: '/tmp/t', onlyIfPresent: false });
   assert.deepEqual(terminationTargetFromRaw(['--termination-log=/tmp/u'], { JOBDONE_TERMINATION_LOG: '/tmp/env' }), { path: '/tmp/u', onlyIfPresent: false });
   assert.equal(terminationTargetFromRaw([], { JOBDONE_TERMINATION_LOG: '' }), undefined);
   assert.equal(terminationTargetFromRaw(['--termination-log', ''], {}), undefined);
