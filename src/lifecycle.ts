@@ -23,7 +23,7 @@ export interface LifecycleDeps {
   /** Readiness gates (src/ready): may hold the job back, or cancel it. */
   waitUntilReady?(signals: SignalForwarder): Promise<ReadyOutcome>;
   /** Last step: the termination message (src/report/termination.ts). */
-  finished?(run: { outcome: JobOutcome; status: number; stopped: SidecarStopSummary; ms: number }): void;
+  finished?(run: { outcome: JobOutcome | { kind: 'not-ready'; reason: string }; status: number; stopped: SidecarStopSummary; ms: number }): void;
 }
 
 export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Promise<number> {
@@ -49,7 +49,9 @@ async function endWithoutJob(ready: { status: number; reason: string }, signals:
   // Signals queued for the job are dropped with it: it never starts.
   signals.detach();
   const stopped = await deps.stopSidecars({ pid: undefined });
-  deps.log.info(`done: job not started (${ready.reason}); ${stopped.summary}`, { exit: ready.status, ms: Math.round(deps.now() - startedAt) });
+  const ms = Math.round(deps.now() - startedAt);
+  deps.log.info(`done: job not started (${ready.reason}); ${stopped.summary}`, { exit: ready.status, ms });
+  deps.finished?.({ outcome: { kind: 'not-ready', reason: ready.reason }, status: ready.status, stopped, ms });
   return ready.status;
 }
 

@@ -12,7 +12,8 @@ import type { StopReport } from '../stop/execute.ts';
 export const maxMessageBytes = 4000;
 
 export interface RunSummary {
-  outcome: JobOutcome;
+  /** 'not-ready': readiness gates ran out, the job never started. */
+  outcome: JobOutcome | { kind: 'not-ready'; reason: string };
   status: number;
   /** The lifecycle's phrase about the sidecars, and the stopper's report when it ran. */
   stopped: { summary: string; report?: StopReport | undefined };
@@ -20,7 +21,8 @@ export interface RunSummary {
 }
 
 export function terminationMessage(run: RunSummary): string {
-  const parts = [`jobdone: job ${describeOutcome(run.outcome)}; exit ${run.status}; took ${formatMs(run.ms)}`];
+  const job = run.outcome.kind === 'not-ready' ? `not started (${run.outcome.reason})` : describeOutcome(run.outcome);
+  const parts = [`jobdone: job ${job}; exit ${run.status}; took ${formatMs(run.ms)}`];
   const report = run.stopped.report;
   if (report === undefined) {
     parts.push(`sidecars: ${run.stopped.summary}`);

@@ -46,6 +46,11 @@ test('failures are named: a sidecar it could not signal, one still running, a jo
     stopped: { summary: 'sidecars not stopped (boom)' },
   });
   assert.match(timedOut, /^jobdone: job timed out after 1s and was stopped \(killed by SIGTERM \(exit 143\); exit 124\); exit 124; .*sidecars: sidecars not stopped \(boom\)\n$/);
+  const notReady = terminationMessage({
+    outcome: { kind: 'not-ready', reason: 'readiness gates timed out after 60s' }, status: 124, ms: 60_010,
+    stopped: { summary: '', report: report([{ kind: 'sidecar', shortId: 'istio0000000', processes: 1, outcome: 'exited', ms: 4 }]) },
+  });
+  assert.equal(notReady, 'jobdone: job not started (readiness gates timed out after 60s); exit 124; took 60.0 s; sidecars: istio0000000 exited in 4 ms\n');
   assert.equal(usageErrorMessage('bad duration "x" for --grace', 125), 'jobdone: bad duration "x" for --grace; exit 125; nothing was run or signalled\n');
 });
 
