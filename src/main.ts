@@ -3,6 +3,7 @@
 import { parseInvocation, UsageError } from './config/parse.ts';
 import { helpText } from './config/help.ts';
 import { ExitCode } from './exit-codes.ts';
+import { runInstall } from './install/run-install.ts';
 import { forwardSignals } from './job/forward-signals.ts';
 import { startJob } from './job/run-job.ts';
 import { runLifecycle } from './lifecycle.ts';
@@ -32,6 +33,8 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     case 'version':
       process.stdout.write(`jobdone ${version} (node ${process.version})\n`);
       return 0;
+    case 'install':
+      return runInstall(invocation.dir);
     case 'run': {
       const { config } = invocation;
       const log = createLogger(config.log);

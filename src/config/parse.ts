@@ -14,6 +14,7 @@ export type Invocation =
   | { kind: 'help'; subcommand: Subcommand }
   | { kind: 'version' }
   | { kind: 'run'; config: RunConfig }
+  | { kind: 'install'; dir: string }
   | { kind: 'ps'; config: PsConfig }
   | { kind: 'sidecar'; config: SidecarConfig };
 
@@ -35,6 +36,7 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
 
   if (subcommand === 'ps') return { kind: 'ps', config: psConfig(raw, fromFlags.positional) };
   if (subcommand === 'sidecar') return { kind: 'sidecar', config: sidecarConfig(raw, fromFlags.positional) };
+  if (subcommand === 'install') return { kind: 'install', dir: installDirectory(fromFlags.positional) };
   if (subcommand !== 'run') throw new UsageError(`the ${subcommand} subcommand is not available in this build`);
   const [command, ...args] = fromFlags.positional;
   if (command === undefined) {
@@ -226,6 +228,14 @@ function sidecarConfig(raw: Raw, positional: string[]): SidecarConfig {
     throw new UsageError(`bad exit code ${JSON.stringify(text)} for ${describe('exit-code-on-stop')}: use a number from 0 to 255`);
   }
   return { command, args, log: logOptions(raw), exitCodeOnStop: Number(text) };
+}
+
+function installDirectory(positional: readonly string[]): string {
+  const [dir, ...extra] = positional;
+  if (dir === undefined || dir === '' || extra.length > 0) {
+    throw new UsageError(`jobdone install takes one directory, got ${JSON.stringify(positional)}: e.g. jobdone install /install (an emptyDir the main container mounts at /jobdone)`);
+  }
+  return dir;
 }
 
 /** --preset, --wait-*, --shutdown-http: parsed in mesh.ts over this view of the raw options. */
