@@ -109,6 +109,9 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
       log.debug(`not sending SIG${signal}: ${why}`, fieldsOf(planned, t.group, { signal, outcome: state }));
       return true;
     }
+    // The scan reads uid on first use (src/proc/scan.ts); read it before the signal, since a
+    // process that exits at once could no longer tell it to the log line.
+    void p.uid;
     try {
       kill(p.pid, `SIG${signal}`);
       log.info(`sent SIG${signal}${why}`, fieldsOf(planned, t.group, { signal }));
