@@ -22,6 +22,8 @@ export interface LifecycleDeps {
   now(): number;
   /** Readiness gates (src/ready): may hold the job back, or cancel it. */
   waitUntilReady?(signals: SignalForwarder): Promise<ReadyOutcome>;
+  /** Called once the job has started: work that must not delay the start but would delay the stop (src/warm-up.ts). */
+  whileJobRuns?(): void;
   /** Last step: the termination message (src/report/termination.ts). */
   finished?(run: { outcome: JobOutcome | { kind: 'not-ready'; reason: string }; status: number; stopped: SidecarStopSummary; ms: number }): void;
 }
@@ -33,6 +35,7 @@ export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Prom
   if (ready.kind === 'not-ready') return endWithoutJob(ready, signals, deps, startedAt);
   const job = deps.startJob(config.command, config.args);
   if (job.pid !== undefined) signals.deliverTo(job.pid);
+  deps.whileJobRuns?.();
   const outcome = await job.outcome;
   signals.detach();
   logJobOutcome(deps.log, outcome, job.pid);

@@ -11,6 +11,7 @@ import { createLogger } from './log/logger.ts';
 import { waitForSidecars } from './ready/wait-for-sidecars.ts';
 import { stopAfterJob } from './stop-after-job.ts';
 import { version } from './version.ts';
+import { warmUp } from './warm-up.ts';
 import { withDeadline } from './job/deadline.ts';
 import { runPs } from './ps/run-ps.ts';
 import { terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
@@ -46,6 +47,8 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
           : (command, args) => withDeadline(startJob(command, args), { timeoutMs: config.timeoutMs!, graceMs: config.stop.graceMs, log }),
         stopSidecars: (job) => stopAfterJob(config, job, log),
         waitUntilReady: (signals) => waitForSidecars(config, signals, log),
+        // Compile the stop path on a made-up pod while the job runs, not after it has ended.
+        whileJobRuns: () => setImmediate(() => void warmUp()),
         log,
         now: () => performance.now(),
         finished: (run) => writeTerminationMessage(config.terminationLog, terminationMessage(run), log),
