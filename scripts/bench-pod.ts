@@ -24,12 +24,16 @@ import { jobdoneExe, log, median, round, which } from './bench-lib.ts';
 export interface StopRow {
   way: 'jobdone' | 'pkill';
   sidecars: number;
+  /** Median ms from the job's exit to the last signal sent: jobdone's JSON log (ms resolution); pkill's return. */
+  lastSentMs: number;
   /** Median ms from the job's exit to the last sidecar process having run its TERM trap. */
   lastSignalledMs: number;
   /** Median ms from the job's exit to jobdone's exit (pkill: to the job script's end). */
   exitMs: number;
-  runs: { lastSignalledMs: number; exitMs: number }[];
+  runs: StopRun[];
 }
+
+interface StopRun { lastSentMs: number; lastSignalledMs: number; exitMs: number }
 
 export function podSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (namespaces and cgroups for the pod sandbox)';
@@ -66,6 +70,7 @@ export async function benchPod(counts: readonly number[], rounds: number): Promi
     return {
       way,
       sidecars: Number(sidecars),
+      lastSentMs: round(median(list.map((r) => r.lastSentMs))),
       lastSignalledMs: round(median(list.map((r) => r.lastSignalledMs))),
       exitMs: round(median(list.map((r) => r.exitMs))),
       runs: list,
@@ -73,13 +78,14 @@ export async function benchPod(counts: readonly number[], rounds: number): Promi
   });
 }
 
-async function oneStop(way: StopRow['way'], sidecars: number): Promise<{ lastSignalledMs: number; exitMs: number }> {
+async function oneStop(way: StopRow['way'], sidecars: number): Promise<StopRun> {
   const dir = mkdtempSync(join(tmpdir(), 'jobdone-bench-stop-'));
   const pod = await createPod({ name: 'bench' });
   try {
     const sidecar = await pod.start({ name: 'sidecar', command: ['bash', '-c', sidecarMain, 'sidecar-main', String(sidecars), dir, stamper, 'stamp'] });
     await waitFor(() => readdirSync(dir).filter((f) => f.startsWith('ready.')).length === sidecars, 10_000, `${sidecars} sidecar processes ready`);
-    const job = `echo "$EPOCHREALTIME" > ${dir}/job-exit`;
+    // The job runs a moment first, as real jobs do, so jobdone's own start is over when it ends.
+    const job = `sleep 0.3; echo "$EPOCHREALTIME" > ${dir}/job-exit`;
     const main = way === 'jobdone'
       ? ['bash', '-c', `"$@"; echo "$EPOCHREALTIME" > ${dir}/exit`, 'main', jobdoneExe, '--grace', '5s', '--log-format', 'json', '--', 'bash', '-c', job]
       : ['bash', '-c', `${job}; pkill -f 'sidecar[-]stamp'; echo "$EPOCHREALTIME" > ${dir}/exit`];
@@ -92,7 +98,11 @@ async function oneStop(way: StopRow['way'], sidecars: number): Promise<{ lastSig
     const terms = readdirSync(dir).filter((f) => f.startsWith('term.')).map(stamp);
     if (terms.length !== sidecars) throw new Error(`${way}: ${terms.length} of ${sidecars} sidecar processes got TERM`);
     const jobExit = stamp('job-exit');
-    return { lastSignalledMs: round(Math.max(...terms) - jobExit), exitMs: round(stamp('exit') - jobExit) };
+    const exit = stamp('exit');
+    const sent = way === 'pkill' ? exit : Math.max(...container.stderr.text.split('\n')
+      .filter((line) => line.includes('"sent SIG'))
+      .map((line) => Date.parse((JSON.parse(line) as { time: string }).time)));
+    return { lastSentMs: round(sent - jobExit), lastSignalledMs: round(Math.max(...terms) - jobExit), exitMs: round(exit - jobExit) };
   } finally {
     await pod.destroy();
     rmSync(dir, { recursive: true, force: true });

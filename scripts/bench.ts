@@ -54,6 +54,8 @@ function benchStartup(): Contender[] {
   const commands: Record<string, string[]> = {
     'jobdone -- true': [binaries.jobdone, '--', 'true'],
     'node -e 0': [binaries.node, '-e', '0'],
+    // The runtime's floor for "start a child and wait for it": libuv forks the whole Node process.
+    'node: spawn true, wait': [binaries.node, '-e', "require('child_process').spawn('true', { stdio: 'inherit' })"],
     ...(tini === undefined ? {} : { 'tini -- true': [tini, '--', 'true'] }),
     true: [which('true') ?? '/bin/true'],
   };
@@ -200,11 +202,15 @@ async function main(): Promise<void> {
       log(`stop latency: ${stopRounds} rounds of 1, 10, 50 sidecar processes, jobdone and pkill interleaved, one fresh pod each`);
       const stop: StopRow[] = await benchPod([1, 10, 50], stopRounds);
       results.stop = stop;
-      out.push('Stop latency in the pod sandbox (median ms from the job\'s exit)', table(['way', 'sidecar processes', 'last one signalled', 'jobdone exit'],
-        stop.map((r) => [r.way === 'pkill' ? 'pkill in the job script' : 'jobdone', String(r.sidecars), r.lastSignalledMs.toFixed(2), r.exitMs.toFixed(2)])));
+      out.push('Stop latency in the pod sandbox (median ms from the job\'s exit): last signal sent, last sidecar process running its TERM trap, exit',
+        table(['way', 'sidecar processes', 'last signal sent', 'last trap ran', 'exit'],
+          stop.map((r) => [r.way === 'pkill' ? 'pkill in the job script' : 'jobdone', String(r.sidecars), r.lastSentMs.toFixed(1), r.lastSignalledMs.toFixed(1), r.exitMs.toFixed(1)])));
       const at50 = stop.find((r) => r.way === 'jobdone' && r.sidecars === 50);
       const worstExit = Math.max(...stop.filter((r) => r.way === 'jobdone').map((r) => r.exitMs));
-      if (at50) checks.push({ figure: 'job exit -> last of 50 sidecars signalled', value: `${at50.lastSignalledMs.toFixed(1)} ms`, target: '< 15 ms', ok: at50.lastSignalledMs < 15 });
+      if (at50) {
+        checks.push({ figure: 'job exit -> last of 50 signals sent', value: `${at50.lastSentMs.toFixed(1)} ms`, target: '< 15 ms', ok: at50.lastSentMs < 15 });
+        checks.push({ figure: 'job exit -> last of 50 sidecars ran its trap', value: `${at50.lastSignalledMs.toFixed(1)} ms`, target: '< 15 ms', ok: at50.lastSignalledMs < 15 });
+      }
       checks.push({ figure: 'job exit -> jobdone exit (prompt sidecars, worst of 1/10/50)', value: `${worstExit.toFixed(1)} ms`, target: '< 100 ms', ok: worstExit < 100 });
     }
   }
