@@ -1,14 +1,16 @@
-// Where the wait sits in the lifecycle, with fakes: after the signal handlers, before the job;
-// a wait that says no means no job and stopped sidecars.
+// The lifecycle's order and exit status, with fakes: signal handlers first, then the wait, the
+// job, the stop; a wait that says no means no job and stopped sidecars.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseInvocation } from '../../src/config/parse.ts';
-import type { SignalForwarder } from '../../src/job/forward-signals.ts';
-import { runLifecycle, type LifecycleDeps } from '../../src/lifecycle.ts';
-import { createLogger } from '../../src/log/logger.ts';
-import type { ReadyOutcome } from '../../src/ready/wait.ts';
+import { parseInvocation } from '../src/config/parse.ts';
+import type { SignalForwarder } from '../src/job/forward-signals.ts';
+import { runLifecycle, type LifecycleDeps } from '../src/lifecycle.ts';
+import { createLogger } from '../src/log/logger.ts';
+import type { ReadyOutcome } from '../src/ready/wait.ts';
+import type { JobOutcome } from '../src/job/run-job.ts';
 
-function fakes(ready: ReadyOutcome) {
+function fakes(ready: ReadyOutcome, outcome: JobOutcome = { kind: 'exited', code: 5 }, startedPid: number | 'not started' = 42) {
+  const pid = startedPid === 'not started' ? undefined : startedPid;
   const events: string[] = [];
   const lines: string[] = [];
   const forwarder: SignalForwarder = {
@@ -30,7 +32,7 @@ function fakes(ready: ReadyOutcome) {
     },
     startJob: () => {
       events.push('startJob');
-      return { pid: 42, outcome: Promise.resolve({ kind: 'exited', code: 5 }) };
+      return { pid, outcome: Promise.resolve(outcome) };
     },
     stopSidecars: async (job) => {
       events.push(`stopSidecars ${job.pid}`);
@@ -45,7 +47,7 @@ function fakes(ready: ReadyOutcome) {
 const invocation = parseInvocation(['--', 'job'], {});
 const config = invocation.kind === 'run' ? invocation.config : assert.fail('not a run');
 
-describe('lifecycle with readiness gates', () => {
+describe('lifecycle', () => {
   it('ready: signal handlers, then the wait, then the job', async () => {
     const f = fakes({ kind: 'ready' });
     assert.equal(await runLifecycle(config, f.deps), 5);
@@ -57,5 +59,19 @@ describe('lifecycle with readiness gates', () => {
     assert.equal(await runLifecycle(config, f.deps), 124);
     assert.deepEqual(f.events, ['forwardSignals', 'wait', 'detach', 'stopSidecars undefined']);
     assert.match(f.lines.join(''), /done: job not started \(readiness gate x did not pass within 1000 ms\); nothing to stop exit=124/);
+  });
+
+  it('a job killed by a signal gives 128+N, after the sidecars were stopped', async () => {
+    const f = fakes({ kind: 'ready' }, { kind: 'signaled', signal: 'TERM' });
+    assert.equal(await runLifecycle(config, f.deps), 143);
+    assert.deepEqual(f.events.slice(-2), ['detach', 'stopSidecars 42']);
+    assert.match(f.lines.join(''), /job killed by SIGTERM \(exit 143\)/);
+  });
+
+  it('a job that cannot start gives 127, one error line, and the sidecars are still stopped so the pod ends', async () => {
+    const f = fakes({ kind: 'ready' }, { kind: 'not-started', code: 127, reason: 'command "x" not found in PATH (ENOENT)' }, 'not started');
+    assert.equal(await runLifecycle(config, f.deps), 127);
+    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'detach', 'stopSidecars undefined']);
+    assert.match(f.lines.join(''), /error: cannot start the job: command "x" not found in PATH/);
   });
 });
