@@ -2,14 +2,11 @@
 // would take on it once its job has ended. Pure over a Pod, a StopPlan and a permission probe,
 // so the grouping and the reasons are tested over fixture data.
 import type { Pod } from '../pod/pod.ts';
-import type { NeverReason, PlannedProcess, StopPlan } from '../stop/plan.ts';
+import type { Action, NeverReason, PlannedProcess, StopPlan } from '../stop/plan.ts';
 
 export type PsNeverReason = NeverReason | 'no-permission';
 
-export type PsAction =
-  | { kind: 'signal'; signal: string }
-  | { kind: 'watch' }
-  | { kind: 'never'; reason: PsNeverReason };
+export type PsAction = Action<PsNeverReason>;
 
 export interface PsProcess {
   pid: number;

@@ -19,11 +19,11 @@ export type NeverReason =
   /** Already exited, waiting to be reaped: counts as gone. */
   | 'zombie';
 
-export type Action =
+export type Action<Reason = NeverReason> =
   | { kind: 'signal'; signal: string }
   /** In a targeted container but not signalled first: waited for, SIGKILLed at grace end. */
   | { kind: 'watch' }
-  | { kind: 'never'; reason: NeverReason };
+  | { kind: 'never'; reason: Reason };
 
 export interface PlannedProcess {
   process: ProcessInfo;
