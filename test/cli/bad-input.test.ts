@@ -45,7 +45,10 @@ describe('bad input', () => {
 
   it('a flag beats its environment variable', async () => {
     // The environment says a bad grace; the flag overrides it with a good one, so the job runs.
-    const result = await runJobdone(['--grace', '1s', '--', 'sh', '-c', 'exit 6'], { env: cleanEnv({ JOBDONE_GRACE: '2s' }) });
+    const result = await runJobdone(['--grace', '1s', '--', 'sh', '-c', 'exit 6'], { env: cleanEnv({ JOBDONE_GRACE: 'soon' }) });
     assert.equal(result.code, 6, result.stderr);
+    // Without the flag the variable is read: the same value is refused.
+    const fromEnv = await runJobdone(['--', 'sh', '-c', 'exit 6'], { env: cleanEnv({ JOBDONE_GRACE: 'soon' }) });
+    assert.equal(fromEnv.code, 125);
   });
 });
