@@ -73,6 +73,13 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
     if (siblings === undefined) childrenOf.set(p.ppid, [p]);
     else siblings.push(p);
   }
+  // A zombie has left its cgroup: the kernel reports it elsewhere (the root, seen in the sandbox),
+  // which would make it a container of its own. It belongs with its parent, which will reap it.
+  const cgroupOf = (p: ProcessInfo): string | undefined => {
+    if (p.state !== 'Z') return p.cgroup;
+    const parent = byPid.get(p.ppid);
+    return parent !== undefined && parent.pid !== 1 && parent.state !== 'Z' ? parent.cgroup : p.cgroup;
+  };
   const { selfPid } = identity;
   const jobPid = identity.jobPid;
   const self = byPid.get(selfPid);
@@ -98,7 +105,7 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
   if (self !== undefined && jobPid !== undefined) {
     for (const p of sorted) {
       if (p.session !== jobPid || p.pid === selfPid || p.pid === 1 || ancestors.has(p.pid) || jobDescendants.has(p.pid)) continue;
-      if (p.startTime < self.startTime || (!hostPidNamespace && p.cgroup !== ownCgroup)) continue;
+      if (p.startTime < self.startTime || (!hostPidNamespace && cgroupOf(p) !== ownCgroup)) continue;
       for (const pid of descendantsOf(p.pid, childrenOf, true)) jobOrphans.add(pid);
     }
   }
@@ -109,9 +116,10 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
     const role = roleFor(p);
     roleOf.set(p.pid, role);
     // PID 1 belongs to no container: its children are then the mains of theirs.
-    if (p.cgroup !== undefined && role !== 'infra' && role !== 'kernel' && role !== 'unknown-cgroup') {
-      const members = byCgroup.get(p.cgroup);
-      if (members === undefined) byCgroup.set(p.cgroup, [p]);
+    const cgroup = cgroupOf(p);
+    if (cgroup !== undefined && role !== 'infra' && role !== 'kernel' && role !== 'unknown-cgroup') {
+      const members = byCgroup.get(cgroup);
+      if (members === undefined) byCgroup.set(cgroup, [p]);
       else members.push(p);
     }
   }
@@ -121,8 +129,9 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
     if (ancestors.has(p.pid)) return 'ancestor';
     if (isKernel(p)) return 'kernel';
     if (jobDescendants.has(p.pid) || jobOrphans.has(p.pid)) return 'job';
-    if (p.cgroup === undefined || ownCgroup === undefined) return 'unknown-cgroup';
-    return p.cgroup === ownCgroup ? 'own-container' : 'sidecar';
+    const cgroup = cgroupOf(p);
+    if (cgroup === undefined || ownCgroup === undefined) return 'unknown-cgroup';
+    return cgroup === ownCgroup ? 'own-container' : 'sidecar';
   }
 
   const shortIds = uniqueShortIds([...byCgroup.keys()]);
@@ -148,7 +157,7 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
     .sort((a, b) => (a.mains[0]?.pid ?? 0) - (b.mains[0]?.pid ?? 0));
 
   const sharedPidNamespace = sorted.some(
-    (p) => p.pid !== 1 && !isKernel(p) && (ownCgroup === undefined || p.cgroup !== ownCgroup),
+    (p) => p.pid !== 1 && !isKernel(p) && (ownCgroup === undefined || cgroupOf(p) !== ownCgroup),
   );
 
   return {

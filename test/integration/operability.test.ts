@@ -156,7 +156,7 @@ describe('in a pod', { skip, timeout: 60_000 }, () => {
     assert.ok(own[0]!.processes.some((p) => p.pid === main.podPid && p.action.kind === 'never' && p.action.reason === 'own-container'), JSON.stringify(own));
     assert.ok(own[0]!.processes.some((p) => p.pid === view.self && p.action.kind === 'never' && p.action.reason === 'self'));
     const sidecars = byKind('sidecar');
-    assert.equal(sidecars.length, 2);
+    assert.equal(sidecars.length, 2, JSON.stringify(sidecars));
     const planned = new Set(sidecars.flatMap((c) => c.processes.filter((p) => p.action.kind === 'signal').map((p) => p.pid)));
     const proxySleep = proxy.processes().find((p) => p.podPid !== proxy.podPid)!.podPid;
     assert.deepEqual([...planned].sort(), [web.podPid, proxySleep].sort());

@@ -100,3 +100,13 @@ test('unreadable cgroups make processes unknown, not sidecars', () => {
   assert.deepEqual(blind.others, []);
   assert.equal(blind.roleOf.get(3), 'unknown-cgroup');
 });
+
+test('a zombie whose cgroup file reads as the root belongs to its parent\'s container, not to one of its own', () => {
+  // The kernel moves an exited task out of its cgroup; seen in the sandbox as a phantom "container".
+  const plain = podOf('pod-v1', 7, 20);
+  const pod = podOf('zombie-left-cgroup', 7, 20);
+  assert.equal(pod.others.length, plain.others.length);
+  assert.equal(pod.containerOf.get(17), pod.containerOf.get(5), 'the nginx zombie stays with its master');
+  assert.equal(pod.containerOf.get(22), pod.ownContainer, "the job's zombie stays in jobdone's container");
+  assert.equal(pod.roleOf.get(17), 'sidecar');
+});
