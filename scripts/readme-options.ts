@@ -13,7 +13,7 @@ export function optionsTable(): string {
   const rows = optionSpecs.filter((spec) => !spec.noEnv).map((spec) => {
     const flag = `\`--${spec.name}${spec.metavar ? ` ${spec.metavar}` : ''}\`${spec.short ? ` (\`-${spec.short}\`)` : ''}`;
     const where = spec.for.filter((s) => s !== 'run').map((s) => `\`${s}\``);
-    const also = where.length > 0 ? ` Also for ${where.join(', ')}.` : '';
+    const also = where.length === 0 ? '' : spec.for.includes('run') ? ` Also for ${where.join(', ')}.` : ` Only for ${where.join(', ')}.`;
     return `| ${flag} | \`${envName(spec)}\` | ${spec.defaultText ? `\`${spec.defaultText}\`` : ''} | ${spec.help.replace(/\|/g, '\\|')}.${also} |`;
   });
   return ['| option | variable | default | what it does |', '|---|---|---|---|', ...rows].join('\n');
