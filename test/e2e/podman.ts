@@ -95,7 +95,30 @@ export class E2eRun {
   // leaves untagged are removed by cleanup(): those that did not exist before this run.
   private imagesBefore: Set<string> | undefined;
 
+  /** Pods and images of earlier runs whose process died before its cleanup (a killed test run). */
+  async sweepAbandoned(): Promise<void> {
+    const alive = (pid: string): boolean => {
+      try {
+        process.kill(Number(pid), 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const pods = (await podman(['pod', 'ls', '--format', '{{.Name}}'])).stdout.split('\n');
+    for (const pod of pods) {
+      const owner = /^jobdone-e2e-(\d+)-/.exec(pod)?.[1];
+      if (owner !== undefined && owner !== this.id && !alive(owner)) await podman(['pod', 'rm', '--force', '--time', '0', pod]);
+    }
+    const images = (await podman(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n');
+    for (const image of images) {
+      const owner = /^localhost\/jobdone-e2e\/[\w-]+:(\d+)$/.exec(image)?.[1];
+      if (owner !== undefined && owner !== this.id && !alive(owner)) await podman(['rmi', '--force', image]);
+    }
+  }
+
   async buildImages(): Promise<void> {
+    await this.sweepAbandoned();
     this.imagesBefore = new Set((await podmanOk(['images', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
     let started = performance.now();
     for (const base of ['busybox', 'bash', 'node-build'] as BaseName[]) importBase(base, this.tag(base));
