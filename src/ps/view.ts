@@ -106,6 +106,7 @@ const reasons: Record<PsNeverReason, string> = {
   'unknown-cgroup': 'its container is unknown (cgroup unreadable)',
   'not-only': 'not matched by --only',
   zombie: 'already exited (zombie)',
+  starting: 'its container is still starting (runtime init); looked at again',
   'no-permission': 'no permission to signal it (EPERM)',
 };
 

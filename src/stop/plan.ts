@@ -17,7 +17,9 @@ export type NeverReason =
   | 'unknown-cgroup'
   | 'not-only'
   /** Already exited, waiting to be reaped: counts as gone. */
-  | 'zombie';
+  | 'zombie'
+  /** Its container is still being set up by the runtime (runc init): looked at again, signalled once it runs. */
+  | 'starting';
 
 export type Action<Reason = NeverReason> =
   | { kind: 'signal'; signal: string }
@@ -179,6 +181,10 @@ function planSidecar(
   skipped: (p: ProcessInfo) => boolean,
 ): Map<number, Action> {
   const decided = new Map<number, Action>();
+  if (live.some(isRuntimeInit)) {
+    for (const p of live) decided.set(p.pid, never('starting'));
+    return decided;
+  }
   const liveSet = new Set(live);
   const liveMains = container.mains.filter((m) => liveSet.has(m));
   if (liveMains.some(skipped)) {
@@ -216,6 +222,15 @@ export function matches(pattern: RegExp | undefined, p: ProcessInfo): boolean {
   if (p.cmdline === undefined || p.cmdline.length === 0) return false;
   pattern.lastIndex = 0;
   return pattern.test(p.cmdline.join(' '));
+}
+
+/**
+ * The runtime's own process inside a container it is still starting: runc's init stage shows
+ * as `runc:[2:INIT]` until it execs the container's command. Signalling it makes the container
+ * fail to start (seen under podman); it is the container's real command that should get it.
+ */
+export function isRuntimeInit(p: ProcessInfo): boolean {
+  return /^runc:\[\d:/.test(p.comm);
 }
 
 export function normalizeSignal(signal: string): string {

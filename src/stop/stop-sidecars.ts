@@ -1,9 +1,10 @@
-// The whole stop, in order: read /proc, tell the containers apart, decide, act.
+// The whole stop, in order: read /proc, tell the containers apart, decide, act; then look once
+// more for containers that were still starting or started late, while the grace period lasts.
 import type { StopOptions } from '../config/config.ts';
 import { buildPod } from '../pod/pod.ts';
 import { scanProcesses } from '../proc/scan.ts';
 import { execute, type ExecuteContext, type StopReport } from './execute.ts';
-import { planStop } from './plan.ts';
+import { planStop, type StopPlan } from './plan.ts';
 
 export interface StopContext extends ExecuteContext {
   selfPid: number;
@@ -11,10 +12,44 @@ export interface StopContext extends ExecuteContext {
   jobPid?: number | undefined;
 }
 
+const startingPollMs = 20;
+
 /** Called once the job has exited: stops the pod's other containers and the job's leftovers. */
 export async function stopSidecars(options: StopOptions, ctx: StopContext): Promise<StopReport> {
-  const processes = scanProcesses(ctx.procRoot, ctx.fs);
-  const pod = buildPod(processes, { selfPid: ctx.selfPid, jobPid: ctx.jobPid });
-  const plan = planStop(pod, options, { exited: true });
-  return execute(plan, ctx);
+  const now = ctx.now ?? (() => performance.now());
+  const deadline = now() + options.graceMs;
+  const look = (graceMs: number): StopPlan => {
+    const pod = buildPod(scanProcesses(ctx.procRoot, ctx.fs), { selfPid: ctx.selfPid, jobPid: ctx.jobPid });
+    return planStop(pod, { ...options, graceMs }, { exited: true });
+  };
+  const first = look(options.graceMs);
+  let report = await execute(first, ctx);
+  if (options.dryRun) return report;
+
+  // A job that ends quickly can end before a sidecar container has started (a slow image pull,
+  // a runtime that starts containers in parallel): that container is either still the runtime's
+  // init (not signalled, see isRuntimeInit) or not there at all at the first look. Such a
+  // container would outlive jobdone and hold the pod, so look again until none is starting.
+  const isStarting = (p: StopPlan['processes'][number]): boolean => p.action.kind === 'never' && p.action.reason === 'starting';
+  const seen = new Set(first.groups.filter((group) => !group.processes.every(isStarting)).map((group) => group.cgroup));
+  while (now() < deadline) {
+    const plan = look(Math.max(0, Math.round(deadline - now())));
+    const late = plan.groups.filter((group) => group.kind === 'sidecar' && group.targeted && !seen.has(group.cgroup));
+    if (late.length > 0) {
+      ctx.log.info(`${late.length} container(s) started after the first look; stopping them too`);
+      for (const group of late) seen.add(group.cgroup);
+      report = merge(report, await execute({ ...plan, groups: late, warnings: [] }, ctx));
+    } else if (!plan.processes.some(isStarting)) {
+      break;
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, startingPollMs));
+    }
+  }
+  return report;
+}
+
+function merge(a: StopReport, b: StopReport): StopReport {
+  const totals = { ...a.totals };
+  for (const [outcome, n] of Object.entries(b.totals) as Array<[keyof StopReport['totals'], number]>) totals[outcome] += n;
+  return { groups: [...a.groups, ...b.groups], totals, ms: a.ms + b.ms, warnings: a.warnings };
 }

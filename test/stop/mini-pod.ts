@@ -34,6 +34,14 @@ export class MiniPod {
     return child;
   }
 
+  /** Starts a process and adds it at once, synchronously: for a container that appears mid-stop. */
+  startNow(container: string, command: string, args: string[]): ChildProcess {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    if (child.pid === undefined) throw new Error(`${command} did not start`);
+    this.add(child.pid, container === 'own' ? ownCgroup : cgroupOf(container));
+    return child;
+  }
+
   /** Adds the children of `parentPid` (e.g. a shell's `sleep`) once they exist, to the same container. */
   async adoptChildren(parentPid: number, container: string, count = 1): Promise<number[]> {
     for (let i = 0; i < 300; i++) {
