@@ -1,9 +1,10 @@
 // How tests start jobdone: from the TypeScript source (default) or the built
 // executable (TEST_JOBDONE=dist). The same tests run against both.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readStatOnly } from '../../src/proc/scan.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const target: 'src' | 'dist' = process.env.TEST_JOBDONE === 'dist' ? 'dist' : 'src';
@@ -92,16 +93,7 @@ export function runJobdone(args: readonly string[], options: SpawnOptions & { ti
 }
 
 export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie still answers kill(0); it is dead for our purposes.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  // A zombie is dead for our purposes, though kill(pid, 0) still succeeds on it.
+  const state = readStatOnly('/proc', pid)?.state;
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }

@@ -1,25 +1,16 @@
 // Host-side reads of /proc about processes the sandbox started. This kernel has no
 // /proc/<pid>/task/<pid>/children, so children are found by scanning PPids.
 import { readdirSync, readFileSync } from 'node:fs';
+import { readStatOnly } from '../../src/proc/scan.ts';
 
 export interface ProcStat {
   readonly state: string;
   readonly ppid: number;
 }
 
+/** The parser jobdone itself uses (comm may hold spaces and parentheses). */
 export function readStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // comm may contain spaces and parentheses: the fields we want follow the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const state = fields[0];
-  const ppid = Number(fields[1]);
-  if (state === undefined || !Number.isInteger(ppid)) return undefined;
-  return { state, ppid };
+  return readStatOnly('/proc', pid);
 }
 
 /** Running (not zombie, not dead) with the given parent, so a recycled PID is not mistaken for it. */
