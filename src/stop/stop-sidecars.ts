@@ -1,7 +1,7 @@
 // The whole stop, in order: read /proc, tell the containers apart, decide, act; then look once
 // more for containers that were still starting or started late, while the grace period lasts.
 import type { StopOptions } from '../config/config.ts';
-import { buildPod } from '../pod/pod.ts';
+import { buildPod, type Pod } from '../pod/pod.ts';
 import { scanProcesses } from '../proc/scan.ts';
 import { execute, type ExecuteContext, type StopReport } from './execute.ts';
 import { planStop, type StopPlan } from './plan.ts';
@@ -18,13 +18,14 @@ const startingPollMs = 20;
 export async function stopSidecars(options: StopOptions, ctx: StopContext): Promise<StopReport> {
   const now = ctx.now ?? (() => performance.now());
   const deadline = now() + options.graceMs;
-  const look = (graceMs: number): StopPlan => {
+  const look = (graceMs: number): { pod: Pod; plan: StopPlan } => {
     const pod = buildPod(scanProcesses(ctx.procRoot, ctx.fs), { selfPid: ctx.selfPid, jobPid: ctx.jobPid });
-    return planStop(pod, { ...options, graceMs }, { exited: true });
+    return { pod, plan: planStop(pod, { ...options, graceMs }, { exited: true }) };
   };
-  const first = look(options.graceMs);
+  const { pod, plan: first } = look(options.graceMs);
   let report = await execute(first, ctx);
-  if (options.dryRun) return report;
+  // No second look where no sidecar can be stopped anyway: it would only cost another scan.
+  if (options.dryRun || !pod.sharedPidNamespace || (pod.hostPidNamespace && !options.allowHostPid)) return report;
 
   // A job that ends quickly can end before a sidecar container has started (a slow image pull,
   // a runtime that starts containers in parallel): that container is either still the runtime's
@@ -33,7 +34,7 @@ export async function stopSidecars(options: StopOptions, ctx: StopContext): Prom
   const isStarting = (p: StopPlan['processes'][number]): boolean => p.action.kind === 'never' && p.action.reason === 'starting';
   const seen = new Set(first.groups.filter((group) => !group.processes.every(isStarting)).map((group) => group.cgroup));
   while (now() < deadline) {
-    const plan = look(Math.max(0, Math.round(deadline - now())));
+    const { plan } = look(Math.max(0, Math.round(deadline - now())));
     const late = plan.groups.filter((group) => group.kind === 'sidecar' && group.targeted && !seen.has(group.cgroup));
     if (late.length > 0) {
       ctx.log.info(`${late.length} container(s) started after the first look; stopping them too`);
