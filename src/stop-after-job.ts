@@ -12,7 +12,8 @@ export async function stopAfterJob(config: RunConfig, job: { pid: number | undef
     // Sidecars with a shutdown endpoint are asked first; signals are the fallback.
     const endpoints = await shutdownThroughEndpoints(config.shutdown?.calls ?? [], config.stop, log);
     const report = await stopSidecars({ ...config.stop, graceMs: endpoints.timing.graceMs }, {
-      procRoot: config.procRoot, selfPid: process.pid, jobPid: job.pid, log, waitBeforeSignalMs: endpoints.timing.waitBeforeSignalMs,
+      procRoot: config.procRoot, selfPid: process.pid, jobPid: job.pid, log,
+      waitBeforeSignalMs: endpoints.timing.waitBeforeSignalMs, waitOnlyFor: endpoints.timing.waitOnlyFor,
     });
     return { summary: endpoints.summary + summarize(report), report };
   } catch (error) {

@@ -24,6 +24,8 @@ export interface ShutdownCall {
   endpoint: HttpEndpoint;
   /** Where it came from, for logs: --shutdown-http or preset NAME. */
   source: string;
+  /** comms of the processes that serve it (from a preset); unknown for --shutdown-http. */
+  owners?: readonly string[];
 }
 
 export interface ShutdownOptions {
@@ -78,7 +80,7 @@ export function meshOptions(read: MeshReader): MeshOptions {
     }
     if (choice.shutdown) {
       const url = presetUrl(choice, choice.shutdown);
-      calls.push({ source, endpoint: checked('preset', url, () => parseHttpEndpoint(url, 'POST', allowRemote)) });
+      calls.push({ source, endpoint: checked('preset', url, () => parseHttpEndpoint(url, 'POST', allowRemote)), owners: Object.keys(choice.preset.signalFor) });
     }
     for (const [comm, signal] of Object.entries(choice.preset.signalFor)) signalFor.set(comm, signal);
   }

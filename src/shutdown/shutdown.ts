@@ -12,6 +12,8 @@ export interface ShutdownResult {
   succeeded: number;
   /** From the first call until the last answer (or timeout). */
   ms: number;
+  /** comms that serve the calls that answered 2xx; undefined when one of them is not known. */
+  owners?: ReadonlySet<string> | undefined;
 }
 
 export interface ShutdownDeps {
@@ -36,7 +38,9 @@ export async function callShutdownEndpoints(calls: readonly ShutdownCall[], time
     else log.warn(`${what} failed: ${result.error}; signals will stop what it should have`, { status: result.status, ms: result.ms, outcome: 'failed' });
     return result.ok;
   }));
-  return { calls: calls.length, succeeded: results.filter(Boolean).length, ms: Math.round(deps.now() - start) };
+  const answered = calls.filter((_, index) => results[index]);
+  const owners = answered.every((call) => call.owners !== undefined) ? new Set(answered.flatMap((call) => call.owners ?? [])) : undefined;
+  return { calls: calls.length, succeeded: answered.length, ms: Math.round(deps.now() - start), owners };
 }
 
 /** No call may take more than a quarter of the grace period, nor more than 2 s. */
@@ -47,6 +51,8 @@ export function callTimeoutMs(graceMs: number): number {
 export interface SignalTiming {
   /** Let targeted containers exit on their own this long before signalling them. */
   waitBeforeSignalMs: number;
+  /** Only containers running one of these comms wait (their endpoint answered); unset: all wait. */
+  waitOnlyFor?: ReadonlySet<string> | undefined;
   /** From the signal to SIGKILL. */
   graceMs: number;
 }
@@ -55,14 +61,17 @@ export interface SignalTiming {
  * The grace period starts with the shutdown calls. When no call succeeded, nothing is going to
  * exit by itself: signal at once. When one did, give the sidecars up to half the grace period to
  * exit by themselves (the wait ends as soon as every targeted container is gone), then signal
- * what is left, and SIGKILL at the end of the grace period either way.
+ * what is left, and SIGKILL at the end of the grace period either way. When every call that
+ * answered came from a preset, only containers running that preset's processes wait; the others
+ * (a log shipper) are signalled at once.
  */
 export function signalTiming(graceMs: number, shutdown: ShutdownResult | undefined): SignalTiming {
   if (shutdown === undefined || shutdown.calls === 0) return { waitBeforeSignalMs: 0, graceMs };
   const left = Math.max(0, graceMs - shutdown.ms);
   if (shutdown.succeeded === 0) return { waitBeforeSignalMs: 0, graceMs: left };
   const waitBeforeSignalMs = Math.max(0, Math.floor(graceMs / 2) - shutdown.ms);
-  return { waitBeforeSignalMs, graceMs: Math.max(0, left - waitBeforeSignalMs) };
+  const timing = { waitBeforeSignalMs, graceMs: Math.max(0, left - waitBeforeSignalMs) };
+  return shutdown.owners === undefined ? timing : { ...timing, waitOnlyFor: shutdown.owners };
 }
 
 /** The lifecycle's view: call the endpoints (if any), say when to signal, and a phrase for the last line. */

@@ -35,6 +35,11 @@ export interface ExecuteContext {
   now?: () => number;
   /** Wait this long for targeted containers to exit on their own before signalling. */
   waitBeforeSignalMs?: number;
+  /**
+   * Only containers with a process of one of these comms wait (those whose shutdown endpoint
+   * answered, e.g. pilot-agent); the others are signalled at once. Unset: every container waits.
+   */
+  waitOnlyFor?: ReadonlySet<string>;
   /** After SIGKILL, how long to wait for the processes to be gone. */
   confirmMs?: number;
   /** During the grace period, one line this often naming what still runs (default 5 s). */
@@ -137,18 +142,7 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
     }
   };
 
-  const waitBefore = ctx.waitBeforeSignalMs ?? 0;
-  if (waitBefore > 0) {
-    await pollUntilSettled(start + waitBefore);
-    for (const t of tracked) {
-      if (t.outcome === undefined && t.state === 'done') {
-        t.outcome = 'exited';
-        logOutcome(log, t, start);
-      }
-    }
-  }
-
-  for (const t of running()) {
+  const signal = (t: Tracked): void => {
     t.signalledAt = now();
     for (const planned of t.group.processes) {
       if (planned.action.kind !== 'signal') continue;
@@ -158,7 +152,23 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
       t.outcome = 'eperm';
       logOutcome(log, t, start);
     }
+  };
+
+  const waitBefore = ctx.waitBeforeSignalMs ?? 0;
+  if (waitBefore > 0) {
+    // A log shipper beside a proxy that was asked to quit has nothing to wait for.
+    const waits = (t: Tracked): boolean => ctx.waitOnlyFor === undefined || t.group.processes.some((p) => ctx.waitOnlyFor!.has(p.process.comm));
+    for (const t of running()) if (!waits(t)) signal(t);
+    await pollUntilSettled(start + waitBefore);
+    for (const t of tracked) {
+      if (t.outcome === undefined && t.state === 'done') {
+        t.outcome = 'exited';
+        logOutcome(log, t, start);
+      }
+    }
   }
+
+  for (const t of running()) if (t.signalledAt === undefined) signal(t);
 
   const signalledAt = now();
   await pollUntilSettled(signalledAt + plan.graceMs, ctx.progressEveryMs ?? defaultProgressMs);

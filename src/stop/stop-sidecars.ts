@@ -39,7 +39,7 @@ export async function stopSidecars(options: StopOptions, ctx: StopContext): Prom
     if (late.length > 0) {
       ctx.log.info(`${late.length} container(s) started after the first look; stopping them too`);
       for (const group of late) seen.add(group.cgroup);
-      report = merge(report, await execute({ ...plan, groups: late, warnings: [] }, ctx));
+      report = merge(report, await execute({ ...plan, groups: late, warnings: [] }, { ...ctx, waitBeforeSignalMs: 0 }));
     } else if (!plan.processes.some(isStarting)) {
       break;
     } else {

@@ -14,6 +14,9 @@ describe('signal timing after shutdown calls', () => {
     assert.deepEqual(signalTiming(10_000, { calls: 2, succeeded: 0, ms: 2000 }), { waitBeforeSignalMs: 0, graceMs: 8000 });
     assert.deepEqual(signalTiming(10_000, { calls: 2, succeeded: 1, ms: 1000 }), { waitBeforeSignalMs: 4000, graceMs: 5000 });
     assert.deepEqual(signalTiming(1000, { calls: 1, succeeded: 1, ms: 3000 }), { waitBeforeSignalMs: 0, graceMs: 0 });
+    // Calls from presets name their processes: only those containers wait.
+    const owners = new Set(['pilot-agent', 'envoy']);
+    assert.deepEqual(signalTiming(10_000, { calls: 1, succeeded: 1, ms: 0, owners }), { waitBeforeSignalMs: 5000, graceMs: 5000, waitOnlyFor: owners });
   });
 
   it('a call takes at most a quarter of the grace, at most 2 s, at least 100 ms', () => {
@@ -55,6 +58,7 @@ describe('shutdown calls against real endpoints', () => {
     const took = performance.now() - started;
     assert.equal(result.calls, 4);
     assert.equal(result.succeeded, 1);
+    assert.equal(result.owners, undefined, 'a --shutdown-http endpoint does not say which container serves it');
     assert.ok(took >= 290 && took < 1000, `took ${took} ms: calls must run in parallel and the hung one end at its timeout`);
     assert.deepEqual(seen.sort(), ['POST /fail', 'POST /hang', 'PUT /quit']);
     const text = lines.join('');
@@ -62,6 +66,17 @@ describe('shutdown calls against real endpoints', () => {
     assert.match(text, new RegExp(`:${closedPort}/quit \\(--shutdown-http\\) failed: connection refused`));
     assert.match(text, /POST http:\/\/127\.0\.0\.1:\d+\/fail \(--shutdown-http\) failed: answered 500 Internal Server Error; signals will stop what it should have status=500/);
     assert.match(text, /PUT http:\/\/127\.0\.0\.1:\d+\/quit \(--shutdown-http\) answered 200 status=200 ms=\d+ outcome=called/);
+  });
+
+  it('the processes behind the preset calls that answered are the ones worth waiting for', async () => {
+    const preset = (path: string, owners: string[]): ShutdownCall => ({ source: 'preset x', endpoint: parseHttpEndpoint(`http://127.0.0.1:1${path}`, 'POST', false), owners });
+    const result = await callShutdownEndpoints([preset('/ok', ['pilot-agent', 'envoy']), preset('/down', ['linkerd2-proxy'])], 300, {
+      request: async (c) => (c.endpoint.url.endsWith('/ok') ? { ok: true, status: 200, ms: 1 } : { ok: false, error: 'connection refused', ms: 1 }),
+      log: createLogger({ format: 'text', level: 'error', write: () => {} }),
+      now: () => 0,
+      dryRun: false,
+    });
+    assert.deepEqual([...(result.owners ?? [])].sort(), ['envoy', 'pilot-agent']);
   });
 
   it('dry run: logs what it would call, calls nothing', async () => {

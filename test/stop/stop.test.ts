@@ -113,6 +113,25 @@ test('waitBeforeSignalMs: a sidecar that exits on its own is not signalled', { t
   assert.ok(report.ms < 2000, `${report.ms} ms`);
 });
 
+test('waitOnlyFor: only the container whose endpoint answered waits; a log shipper beside it is signalled at once', { timeout: 10_000 }, async (t) => {
+  const pod = new MiniPod(t);
+  await pod.spawn('proxy', 'sleep', ['0.3']);
+  const shipper = await pod.spawn('shipper', 'tail', ['-f', '/dev/null']);
+  const signalledAt = new Map<number, number>();
+  const start = performance.now();
+  const report = await stopSidecars(defaults, {
+    procRoot: pod.root, selfPid: process.pid, log: capture().log, waitBeforeSignalMs: 3000, waitOnlyFor: new Set(['sleep']),
+    kill: (pid, signal) => {
+      signalledAt.set(pid, performance.now() - start);
+      pod.kill(pid, signal);
+    },
+  });
+  assert.deepEqual([...signalledAt.keys()], [shipper.pid], 'the proxy left by itself and was never signalled');
+  assert.ok(signalledAt.get(shipper.pid!)! < 250, `the shipper waited ${signalledAt.get(shipper.pid!)} ms for another container's endpoint`);
+  assert.deepEqual(report.groups.map((g) => g.outcome), ['exited', 'exited']);
+  assert.ok(report.ms < 2000, `${report.ms} ms`);
+});
+
 test('EPERM from the kernel: logged with the way out, container not waited for', { timeout: 15_000, skip: process.getuid?.() !== 0 && 'needs root to start a process as another uid' }, async (t) => {
   const pod = new MiniPod(t);
   const rootSidecar = await pod.spawn('mesh', 'sleep', ['30']);
