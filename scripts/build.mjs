@@ -45,6 +45,10 @@ writeFileSync(seaConfig, JSON.stringify({
   disableExperimentalSEAWarning: true,
   useSnapshot: false,
   useCodeCache: false,
+  // NODE_OPTIONS belongs to the job: a Node job image's `--require /app/tracing.js` or
+  // `--inspect` must not be applied to jobdone itself (it failed to start, or took the job's
+  // inspector port). The job still gets NODE_OPTIONS in its environment, untouched.
+  execArgvExtension: 'none',
 }, null, 2));
 execFileSync(node24, ['--experimental-sea-config', seaConfig], { stdio: 'inherit', cwd: root });
 
