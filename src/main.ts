@@ -1,21 +1,21 @@
 // Entry point: parse once, then hand over to the lifecycle. jobdone's own
 // failures before the job starts exit 125; after that, the job's status rules.
-import { parseInvocation, UsageError } from './config/parse.ts';
 import { helpText } from './config/help.ts';
+import { parseInvocation, UsageError } from './config/parse.ts';
 import { ExitCode } from './exit-codes.ts';
 import { runInstall } from './install/run-install.ts';
+import { withDeadline } from './job/deadline.ts';
 import { forwardSignals } from './job/forward-signals.ts';
 import { startJob } from './job/run-job.ts';
 import { runLifecycle } from './lifecycle.ts';
 import { createLogger } from './log/logger.ts';
+import { runPs } from './ps/run-ps.ts';
 import { waitForSidecars } from './ready/wait-for-sidecars.ts';
+import { terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
+import { runSidecar } from './sidecar/run-sidecar.ts';
 import { stopAfterJob } from './stop-after-job.ts';
 import { version } from './version.ts';
 import { warmUp } from './warm-up.ts';
-import { withDeadline } from './job/deadline.ts';
-import { runPs } from './ps/run-ps.ts';
-import { terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
-import { runSidecar } from './sidecar/run-sidecar.ts';
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let invocation;
