@@ -6,7 +6,7 @@ import type { RunConfig, StopOptions, LogOptions, PsConfig, SidecarConfig, Termi
 import { parseDuration } from './duration.ts';
 import { envName, optionSpecs, type OptionSpec, type Subcommand } from './options.ts';
 import { parseSignal } from './signals.ts';
-import { meshOptions, type MeshReader } from './mesh.ts';
+import { meshOptions, type MeshOptions, type MeshReader } from './mesh.ts';
 
 export class UsageError extends Error {}
 
@@ -37,17 +37,15 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (subcommand === 'ps') return { kind: 'ps', config: psConfig(raw, fromFlags.positional) };
   if (subcommand === 'sidecar') return { kind: 'sidecar', config: sidecarConfig(raw, fromFlags.positional) };
   if (subcommand === 'install') return { kind: 'install', dir: installDirectory(fromFlags.positional) };
-  if (subcommand !== 'run') throw new UsageError(`the ${subcommand} subcommand is not available in this build`);
   const [command, ...args] = fromFlags.positional;
   if (command === undefined) {
     throw new UsageError('missing command: give the job to run after the options, e.g. jobdone --grace 5s -- ./job.sh arg');
   }
-  const mesh = meshOptions(meshReader(raw));
-  const stop = stopOptions(raw);
+  const { mesh, stop } = stopWithMesh(raw);
   return {
     kind: 'run',
     config: {
-      command, args, stop: { ...stop, signalFor: new Map([...mesh.signalFor, ...stop.signalFor]) },
+      command, args, stop,
       log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc',
       timeoutMs: timeoutOption(raw), terminationLog: terminationLogOption(raw),
       ready: mesh.ready, shutdown: mesh.shutdown,
@@ -215,7 +213,14 @@ function terminationLogOption(raw: Raw): TerminationLogTarget | undefined {
 
 function psConfig(raw: Raw, positional: string[]): PsConfig {
   if (positional.length > 0) throw new UsageError(`jobdone ps takes no arguments, got ${JSON.stringify(positional[0])}; see jobdone ps --help`);
-  return { stop: stopOptions(raw), log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
+  return { stop: stopWithMesh(raw).stop, log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
+}
+
+/** Stop options with the presets' per-process signals under them (--signal-for beats a preset). */
+function stopWithMesh(raw: Raw): { mesh: MeshOptions; stop: StopOptions } {
+  const mesh = meshOptions(meshReader(raw));
+  const stop = stopOptions(raw);
+  return { mesh, stop: { ...stop, signalFor: new Map([...mesh.signalFor, ...stop.signalFor]) } };
 }
 
 function sidecarConfig(raw: Raw, positional: string[]): SidecarConfig {

@@ -91,3 +91,14 @@ describe('presets', () => {
     assert.ok(readme.includes(presetsMarkdown()), 'README.md presets table is out of date: paste presetsMarkdown() from src/config/presets.ts');
   });
 });
+
+it('jobdone ps honours --preset and JOBDONE_PRESET like a run, so its plan shows the same signals', () => {
+  for (const [argv, env] of [[['ps', '--preset', 'linkerd'], {}], [['ps'], { JOBDONE_PRESET: 'linkerd' }]] as const) {
+    const invocation = parseInvocation(argv, env);
+    assert.equal(invocation.kind, 'ps');
+    if (invocation.kind !== 'ps') return;
+    assert.equal(invocation.config.stop.signalFor.get('linkerd2-proxy'), 'TERM');
+  }
+  const overridden = parseInvocation(['ps', '--preset', 'linkerd', '--signal-for', 'linkerd2-proxy=INT'], {});
+  assert.equal(overridden.kind === 'ps' && overridden.config.stop.signalFor.get('linkerd2-proxy'), 'INT');
+});
