@@ -141,27 +141,22 @@ describe('stopping sidecars in a pod', { skip, timeout: 60_000 }, () => {
 });
 
 describe('targeting options in a pod', { skip, timeout: 60_000 }, () => {
-  it('--only sleep signals only the sleeps (pkill sleep); a container without a match is left alone', async (t) => {
-    const pod = await createPod({ name: 'only', t });
-    const blog = await pod.start({ name: 'blog', command: blogSidecar });
-    const agent = await ready(await pod.start({ name: 'agent', command: [process.execPath, trapper, '99', '0', 'TERM'] }));
-    const main = await jobdone(pod, ['--only', 'sleep', '--grace', '1s', '--', 'true']);
-    assert.equal((await main.exited).code, 0, main.stderr.text);
-    assert.deepEqual(await blog.exited, { code: 0, signal: null });
-    assert.equal(agent.running, true);
-    assert.doesNotMatch(agent.stdout.text, /got-TERM/);
-  });
-
-  it('--skip leaves a matching container alone and stops the rest', async (t) => {
-    const pod = await createPod({ name: 'skip', t });
-    const blog = await pod.start({ name: 'blog', command: blogSidecar });
-    const agent = await ready(await pod.start({ name: 'agent', command: [process.execPath, trapper, '99', '0', 'TERM'] }));
-    const main = await jobdone(pod, ['--skip', 'trap-signals', '--grace', '1s', '--', 'true']);
-    assert.equal((await main.exited).code, 0, main.stderr.text);
-    assert.deepEqual(await blog.exited, { code: 0, signal: null });
-    assert.equal(agent.running, true);
-    assert.doesNotMatch(agent.stdout.text, /got-TERM/);
-  });
+  const targeting = [
+    { flags: ['--only', 'sleep'], what: '--only sleep signals only the sleeps (pkill sleep); a container without a match is left alone' },
+    { flags: ['--skip', 'trap-signals'], what: '--skip leaves a matching container alone and stops the rest' },
+  ];
+  for (const { flags, what } of targeting) {
+    it(what, async (t) => {
+      const pod = await createPod({ name: flags[0]!.slice(2), t });
+      const blog = await pod.start({ name: 'blog', command: blogSidecar });
+      const agent = await ready(await pod.start({ name: 'agent', command: [process.execPath, trapper, '99', '0', 'TERM'] }));
+      const main = await jobdone(pod, [...flags, '--grace', '1s', '--', 'true']);
+      assert.equal((await main.exited).code, 0, main.stderr.text);
+      assert.deepEqual(await blog.exited, { code: 0, signal: null });
+      assert.equal(agent.running, true);
+      assert.doesNotMatch(agent.stdout.text, /got-TERM/);
+    });
+  }
 
   it('--signal INT and --signal-for node=QUIT choose what each sidecar gets', async (t) => {
     const pod = await createPod({ name: 'sig', t });
