@@ -11,7 +11,7 @@ import { runLifecycle } from './lifecycle.ts';
 import { createLogger } from './log/logger.ts';
 import { runPs } from './ps/run-ps.ts';
 import { waitForSidecars } from './ready/wait-for-sidecars.ts';
-import { terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
+import { sidecarTerminationMessage, terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
 import { runSidecar } from './sidecar/run-sidecar.ts';
 import { stopAfterJob } from './stop-after-job.ts';
 import { version } from './version.ts';
@@ -64,6 +64,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
         }),
         startJob,
         log,
+        finished: (run) => writeTerminationMessage(invocation.config.terminationLog, sidecarTerminationMessage(run), log),
       });
     }
   }

@@ -65,4 +65,6 @@ export interface SidecarConfig {
   args: string[];
   log: LogOptions;
   exitCodeOnStop: number;
+  /** Where the one-line summary goes at exit; undefined: nowhere. */
+  terminationLog: TerminationLogTarget | undefined;
 }

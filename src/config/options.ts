@@ -44,7 +44,7 @@ export const optionSpecs: readonly OptionSpec[] = [
     help: 'run the job, then log what would be sent to whom, and send nothing' },
   { name: 'timeout', kind: 'value', metavar: 'DURATION', for: ['run'],
     help: 'deadline for the job: SIGTERM when it passes, SIGKILL after the grace period, exit 124 (as GNU timeout)' },
-  { name: 'termination-log', kind: 'value', metavar: 'PATH', defaultText: '/dev/termination-log', for: ['run'], emptyIsValue: true,
+  { name: 'termination-log', kind: 'value', metavar: 'PATH', defaultText: '/dev/termination-log', for: ['run', 'sidecar'], emptyIsValue: true,
     help: "write a one-line summary here at exit (kubectl describe pod shows it); '' turns it off" },
   { name: 'json', kind: 'flag', for: ['ps'], help: 'print the processes and planned actions as JSON' },
   { name: 'exit-code-on-stop', kind: 'value', metavar: 'N', defaultText: '0', for: ['sidecar'],

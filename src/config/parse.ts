@@ -232,7 +232,7 @@ function sidecarConfig(raw: Raw, positional: string[]): SidecarConfig {
   if (!/^\d{1,3}$/.test(text.trim()) || Number(text) > 255) {
     throw new UsageError(`bad exit code ${JSON.stringify(text)} for ${describe('exit-code-on-stop')}: use a number from 0 to 255`);
   }
-  return { command, args, log: logOptions(raw), exitCodeOnStop: Number(text) };
+  return { command, args, log: logOptions(raw), exitCodeOnStop: Number(text), terminationLog: terminationLogOption(raw) };
 }
 
 function installDirectory(positional: readonly string[]): string {

@@ -39,6 +39,12 @@ export function terminationMessage(run: RunSummary): string {
   return fitMessage(parts.join('; '));
 }
 
+/** `jobdone sidecar`: how the sidecar ended, and whether a requested stop was turned into its exit code. */
+export function sidecarTerminationMessage(run: { outcome: JobOutcome; status: number; stoppedOnRequest: boolean }): string {
+  const how = run.stoppedOnRequest ? `stopped on request (${describeOutcome(run.outcome)}, a signal jobdone forwarded)` : describeOutcome(run.outcome);
+  return fitMessage(`jobdone sidecar: ${how}; exit ${run.status}`);
+}
+
 /** For input jobdone refused (exit 125): nothing ran, nothing was signalled. */
 export function usageErrorMessage(problem: string, status: number): string {
   return fitMessage(`jobdone: ${problem}; exit ${status}; nothing was run or signalled`);

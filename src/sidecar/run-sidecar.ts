@@ -13,6 +13,8 @@ export interface SidecarDeps {
   forwardSignals(): SignalForwarder;
   startJob(command: string, args: readonly string[]): RunningJob;
   log: Logger;
+  /** Last step: the termination message (src/report/termination.ts). */
+  finished?(run: { outcome: JobOutcome; status: number; stoppedOnRequest: boolean }): void;
 }
 
 export async function runSidecar(config: SidecarConfig, deps: SidecarDeps): Promise<number> {
@@ -27,6 +29,7 @@ export async function runSidecar(config: SidecarConfig, deps: SidecarDeps): Prom
   else if (status !== exitStatusOf(outcome)) {
     deps.log.info(`sidecar stopped on request: ${describeOutcome(outcome)}, a signal jobdone forwarded; exiting ${status}`, { ...fields, outcome: 'stopped' });
   } else deps.log.info(`sidecar ${describeOutcome(outcome)}`, fields);
+  deps.finished?.({ outcome, status, stoppedOnRequest: outcome.kind !== 'not-started' && status !== exitStatusOf(outcome) });
   return status;
 }
 

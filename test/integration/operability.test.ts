@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { jobdoneArgv, repoRoot, runJobdone, startJobdone } from '../helpers/jobdone.ts';
+import { cleanEnv, jobdoneArgv, repoRoot, runJobdone, startJobdone } from '../helpers/jobdone.ts';
 import { createPod, sandboxSkipReason, type Pod } from '../sandbox/pod.ts';
 import type { PsView } from '../../src/ps/view.ts';
 
@@ -112,17 +112,22 @@ describe('--timeout', () => {
 });
 
 describe('jobdone sidecar', () => {
-  it('a requested stop (a signal jobdone forwarded) exits 0, or --exit-code-on-stop; its own exit passes through', async () => {
+  it('a requested stop (a signal jobdone forwarded) exits 0, or --exit-code-on-stop; its own exit passes through; the termination message says which', async (t) => {
+    const dir = tempDir(t);
     for (const [flags, expected] of [[[], 0], [['--exit-code-on-stop', '3'], 3]] as const) {
-      const started = startJobdone(['sidecar', ...flags, '--', 'sh', '-c', 'echo ready; exec sleep 30']);
+      const message = join(dir, `stop-${expected}`);
+      const started = startJobdone(['sidecar', ...flags, '--termination-log', message, '--', 'sh', '-c', 'echo ready; exec sleep 30']);
       await started.stdoutHas('ready');
       started.child.kill('SIGTERM');
       const result = await started.finished;
       assert.equal(result.code, expected, result.stderr);
       assert.match(result.stderr, new RegExp(`sidecar stopped on request: killed by SIGTERM \\(exit 143\\), a signal jobdone forwarded; exiting ${expected}`));
+      assert.equal(readFileSync(message, 'utf8'), `jobdone sidecar: stopped on request (killed by SIGTERM (exit 143), a signal jobdone forwarded); exit ${expected}\n`);
     }
-    const seven = await runJobdone(['sidecar', '--', 'sh', '-c', 'exit 7']);
+    const sevenMessage = join(dir, 'seven');
+    const seven = await runJobdone(['sidecar', '--', 'sh', '-c', 'exit 7'], { env: cleanEnv({ JOBDONE_TERMINATION_LOG: sevenMessage }) });
     assert.equal(seven.code, 7);
+    assert.equal(readFileSync(sevenMessage, 'utf8'), 'jobdone sidecar: exited with code 7; exit 7\n');
     const bad = await runJobdone(['sidecar', '--exit-code-on-stop', '300', '--', 'true']);
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /bad exit code "300" for --exit-code-on-stop/);
