@@ -61,7 +61,9 @@ export function startJobdone(args: readonly string[], options: SpawnOptions & { 
   const timeoutMs = options.timeoutMs ?? 30_000;
   const finished = new Promise<Finished>((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      // SIGTERM first: jobdone forwards it and stops what its job left behind; SIGKILL would orphan the job.
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       reject(new Error(`jobdone ${args.join(' ')} did not finish within ${timeoutMs} ms; stderr so far:\n${err}`));
     }, timeoutMs);
     child.on('error', reject);
