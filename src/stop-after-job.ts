@@ -3,7 +3,7 @@
 import type { RunConfig } from './config/config.ts';
 import type { SidecarStopSummary } from './lifecycle.ts';
 import type { Logger } from './log/logger.ts';
-import type { StopReport } from './stop/execute.ts';
+import { outcomeCounts, type StopReport } from './stop/execute.ts';
 import { shutdownThroughEndpoints } from './shutdown/shutdown.ts';
 import { stopSidecars } from './stop/stop-sidecars.ts';
 
@@ -25,8 +25,5 @@ export async function stopAfterJob(config: RunConfig, job: { pid: number | undef
 export function summarize(report: StopReport): string {
   const acted = report.groups.filter((group) => group.outcome !== 'skipped');
   if (acted.length === 0) return 'nothing to stop';
-  const counts = Object.entries(report.totals)
-    .filter(([outcome, n]) => n > 0 && outcome !== 'skipped')
-    .map(([outcome, n]) => `${n} ${outcome}`);
-  return `${acted.length} container(s) stopped in ${report.ms} ms (${counts.join(', ')})`;
+  return `${acted.length} container(s) stopped in ${report.ms} ms (${outcomeCounts(report)})`;
 }

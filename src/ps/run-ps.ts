@@ -1,11 +1,10 @@
-// `jobdone ps`: the same scan, pod model and plan as a run, printed instead of carried out.
+// `jobdone ps`: the same look at the pod as a run (lookAtPod), printed instead of carried out.
 // It runs beside a live jobdone (kubectl exec), so its own container is jobdone's container and
 // the plan is the one "after the job": what the running jobdone would do to each sidecar.
 import type { PsConfig } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
-import { buildPod } from '../pod/pod.ts';
-import { scanProcesses } from '../proc/scan.ts';
-import { planStop } from '../stop/plan.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { lookAtPod } from '../stop/stop-sidecars.ts';
 import { formatPsJson, formatPsText, psView, type Probe } from './view.ts';
 
 /** kill(pid, 0): permission and existence are checked, nothing is sent. */
@@ -19,15 +18,14 @@ export const killProbe: Probe = (pid) => {
 };
 
 export function runPs(config: PsConfig, log: Logger, write: (text: string) => void = (text) => void process.stdout.write(text)): number {
-  let processes;
+  let look;
   try {
-    processes = scanProcesses(config.procRoot);
+    look = lookAtPod(config.stop, { procRoot: config.procRoot, selfPid: process.pid });
   } catch (error) {
     log.error(`cannot read ${config.procRoot}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; is --proc-root right?`);
-    return 125;
+    return ExitCode.jobdoneError;
   }
-  const pod = buildPod(processes, { selfPid: process.pid });
-  const view = psView(pod, planStop(pod, config.stop, { exited: true }), killProbe);
+  const view = psView(look.pod, look.plan, killProbe);
   write(config.json ? formatPsJson(view) : formatPsText(view));
   return 0;
 }

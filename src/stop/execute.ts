@@ -297,14 +297,18 @@ function logSummary(log: Logger, result: StopReport): void {
     log.info('no sidecar to stop', { ms: result.ms });
     return;
   }
-  const counts = (Object.entries(result.totals) as [Outcome, number][])
-    .filter(([outcome, n]) => n > 0 && outcome !== 'skipped')
-    .map(([outcome, n]) => `${n} ${outcome}`)
-    .join(', ');
-  const line = `stopped ${stopped.length} container(s) in ${result.ms} ms: ${counts}`;
+  const line = `stopped ${stopped.length} container(s) in ${result.ms} ms: ${outcomeCounts(result)}`;
   const clean = result.totals.eperm === 0 && result.totals['still-running'] === 0;
   if (clean) log.info(line, { ms: result.ms });
   else log.warn(line, { ms: result.ms });
+}
+
+/** "3 exited, 1 killed": how the containers that were acted on ended. */
+export function outcomeCounts(report: StopReport): string {
+  return (Object.entries(report.totals) as [Outcome, number][])
+    .filter(([outcome, n]) => n > 0 && outcome !== 'skipped')
+    .map(([outcome, n]) => `${n} ${outcome}`)
+    .join(', ');
 }
 
 /** A long grace period should not look like a hang in `kubectl logs`. */

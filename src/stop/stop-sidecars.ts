@@ -14,14 +14,20 @@ export interface StopContext extends ExecuteContext {
 
 const startingPollMs = 20;
 
+/** One look at the pod: scan /proc, tell the containers apart, plan. `jobdone ps` prints the same plan. */
+export function lookAtPod(
+  options: StopOptions,
+  at: { procRoot: string; selfPid: number; jobPid?: number | undefined; fs?: ExecuteContext['fs'] },
+): { pod: Pod; plan: StopPlan } {
+  const pod = buildPod(scanProcesses(at.procRoot, at.fs), { selfPid: at.selfPid, jobPid: at.jobPid });
+  return { pod, plan: planStop(pod, options, { exited: true }) };
+}
+
 /** Called once the job has exited: stops the pod's other containers and the job's leftovers. */
 export async function stopSidecars(options: StopOptions, ctx: StopContext): Promise<StopReport> {
   const now = ctx.now ?? (() => performance.now());
   const deadline = now() + options.graceMs;
-  const look = (graceMs: number): { pod: Pod; plan: StopPlan } => {
-    const pod = buildPod(scanProcesses(ctx.procRoot, ctx.fs), { selfPid: ctx.selfPid, jobPid: ctx.jobPid });
-    return { pod, plan: planStop(pod, { ...options, graceMs }, { exited: true }) };
-  };
+  const look = (graceMs: number): { pod: Pod; plan: StopPlan } => lookAtPod({ ...options, graceMs }, ctx);
   const { pod, plan: first } = look(options.graceMs);
   let report = await execute(first, ctx);
   // No second look where no sidecar can be stopped anyway: it would only cost another scan.
