@@ -8,6 +8,24 @@ cd "$(dirname "$0")/.."
 node="${npm_node_execpath:-$(command -v node)}"
 export PATH="$(dirname "$node"):$PATH"
 
+# The pod tests run parts of this checkout as other users (uids 1000, 1337, 65534). A clone in a
+# private directory (mktemp -d makes mode 700) is closed to them: every directory above the
+# checkout must be searchable. In CI (a throwaway machine) fix it; elsewhere say what to fix.
+if [ "$(id -u)" = 0 ]; then
+  dir=$(pwd)
+  while [ "$dir" != / ]; do
+    if [ $(( 0$(stat -c %a "$dir") & 1 )) = 0 ]; then
+      if [ -n "${CI:-}" ]; then
+        chmod o+x "$dir"
+        echo "== made $dir searchable by other users (the pod tests run parts of the checkout as other uids)"
+      else
+        echo "warning: $dir is not searchable by other users, so the tests that run the checkout as uid 1000/1337/65534 will fail; run: chmod o+x $dir" >&2
+      fi
+    fi
+    dir=$(dirname "$dir")
+  done
+fi
+
 echo "== type-check (tsc --noEmit, strict)"
 npx tsc --noEmit -p .
 echo "== build dist/jobdone"
