@@ -3,9 +3,9 @@
 // accepted; main() prints it and exits 125 before anything runs.
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import type { RunConfig, StopOptions, LogOptions, PsConfig, SidecarConfig, TerminationLogTarget } from './config.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../duration.ts';
 import { envName, optionSpecs, type OptionSpec, type Subcommand } from './options.ts';
-import { parseSignal } from './signals.ts';
+import { parseSignal } from '../signals.ts';
 import { meshOptions, type MeshOptions, type MeshReader } from './mesh.ts';
 
 export class UsageError extends Error {}

@@ -3,7 +3,7 @@
 // growing interval, and the wait ends early on a terminating signal (the pod is being deleted).
 import type { ReadinessGate, ReadyOptions } from '../config/mesh.ts';
 import { describeGate } from '../config/mesh.ts';
-import { signalNumber } from '../config/signals.ts';
+import { signalNumber } from '../signals.ts';
 import { ExitCode, exitCodeForSignal } from '../exit-codes.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ProbeResult } from './probes.ts';
