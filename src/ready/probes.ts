@@ -7,7 +7,7 @@ import type { ReadinessGate } from '../config/mesh.ts';
 import { buildPod } from '../pod/pod.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { scanProcesses } from '../proc/scan.ts';
-import { describeError, httpRequest } from '../shutdown/http-request.ts';
+import { describeError, httpRequest } from '../http/request.ts';
 
 export type ProbeResult = { ok: true; detail: string } | { ok: false; detail: string };
 

@@ -4,7 +4,7 @@
 import type { ShutdownCall } from '../config/mesh.ts';
 import { describeHttp } from '../config/endpoints.ts';
 import type { Logger } from '../log/logger.ts';
-import { httpRequest, type HttpResult } from './http-request.ts';
+import { httpRequest, type HttpResult } from '../http/request.ts';
 
 export interface ShutdownResult {
   calls: number;

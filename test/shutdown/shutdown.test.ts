@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { parseHttpEndpoint } from '../../src/config/endpoints.ts';
 import type { ShutdownCall } from '../../src/config/mesh.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { httpRequest } from '../../src/shutdown/http-request.ts';
+import { httpRequest } from '../../src/http/request.ts';
 import { callShutdownEndpoints, callTimeoutMs, signalTiming } from '../../src/shutdown/shutdown.ts';
 
 describe('signal timing after shutdown calls', () => {
