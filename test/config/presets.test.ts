@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isLoopbackHost, parseHttpEndpoint, parseTcpEndpoint } from '../../src/config/endpoints.ts';
 import { describeGate } from '../../src/config/mesh.ts';
 import { parseInvocation, UsageError } from '../../src/config/parse.ts';
-import { parsePresets, presetsMarkdown } from '../../src/config/presets.ts';
-import { repoRoot } from '../helpers/jobdone.ts';
+import { parsePresets } from '../../src/config/presets.ts';
 
 function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const invocation = parseInvocation([...argv, '--', 'true'], env);
@@ -84,11 +81,6 @@ describe('presets', () => {
     assert.deepEqual(run([]).ready?.gates, []);
     assert.match(usage(['--wait-http', 'POST http://127.0.0.1/']), /readiness is checked with GET/);
     assert.match(usage(['--wait-timeout', 'soon']), /bad duration "soon" for --wait-timeout/);
-  });
-
-  it('the README lists exactly the presets table', () => {
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-    assert.ok(readme.includes(presetsMarkdown()), 'README.md presets table is out of date: paste presetsMarkdown() from src/config/presets.ts');
   });
 });
 
