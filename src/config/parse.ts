@@ -6,7 +6,7 @@ import type { RunConfig, StopOptions, LogOptions, PsConfig, SidecarConfig, Termi
 import { parseDuration } from '../duration.ts';
 import { envName, optionSpecs, type OptionSpec, type Subcommand } from './options.ts';
 import { parseSignal } from '../signals.ts';
-import { meshOptions, type MeshOptions, type MeshReader } from './mesh.ts';
+import { meshOptions, type MeshOptions, type MeshReader } from './gates.ts';
 
 export class UsageError extends Error {}
 
@@ -243,7 +243,7 @@ function installDirectory(positional: readonly string[]): string {
   return dir;
 }
 
-/** --preset, --wait-*, --shutdown-http: parsed in mesh.ts over this view of the raw options. */
+/** --preset, --wait-*, --shutdown-http: parsed in gates.ts over this view of the raw options. */
 function meshReader(raw: Raw): MeshReader {
   return {
     list: (name) => raw.get(name) ?? [],

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { basename } from 'node:path';
-import type { ReadinessGate } from '../config/mesh.ts';
+import type { ReadinessGate } from '../config/gates.ts';
 import { buildPod } from '../pod/pod.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { scanProcesses } from '../proc/scan.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isLoopbackHost, parseHttpEndpoint, parseTcpEndpoint } from '../../src/config/endpoints.ts';
-import { describeGate } from '../../src/config/mesh.ts';
+import { describeGate } from '../../src/config/gates.ts';
 import { parseInvocation, UsageError } from '../../src/config/parse.ts';
 import { parsePresets } from '../../src/config/presets.ts';
 
