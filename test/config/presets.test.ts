@@ -2,24 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isLoopbackHost, parseHttpEndpoint, parseTcpEndpoint } from '../../src/config/endpoints.ts';
 import { describeGate } from '../../src/config/gates.ts';
-import { parseInvocation, UsageError } from '../../src/config/parse.ts';
+import { parseInvocation } from '../../src/config/parse.ts';
 import { parsePresets } from '../../src/config/presets.ts';
-
-function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const invocation = parseInvocation([...argv, '--', 'true'], env);
-  assert.equal(invocation.kind, 'run');
-  return (invocation as Extract<typeof invocation, { kind: 'run' }>).config;
-}
-
-function usage(argv: string[], env: NodeJS.ProcessEnv = {}): string {
-  try {
-    parseInvocation([...argv, '--', 'true'], env);
-  } catch (error) {
-    assert.ok(error instanceof UsageError, String(error));
-    return error.message;
-  }
-  assert.fail(`accepted ${argv.join(' ')}`);
-}
+import { runConfig as run, usageError as usage } from '../helpers/config.ts';
 
 describe('loopback check', () => {
   it('accepts 127.0.0.0/8, ::1, IPv4-mapped 127.x and localhost; refuses the rest', () => {

@@ -5,11 +5,10 @@ import type { StopOptions } from '../../src/config/config.ts';
 import { buildPod } from '../../src/pod/pod.ts';
 import { scanProcesses } from '../../src/proc/scan.ts';
 import { planStop, type StopPlan } from '../../src/stop/plan.ts';
+import { stopOptions } from '../helpers/config.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/proc/${name}`, import.meta.url));
-const defaults: StopOptions = {
-  only: undefined, skip: undefined, signal: 'TERM', signalFor: new Map(), graceMs: 1000, noKill: false, allowHostPid: false, dryRun: false,
-};
+const defaults = stopOptions({ graceMs: 1000 });
 const plan = (name: string, options: Partial<StopOptions> = {}, selfPid = 7, jobPid: number | undefined = 20, exited = true): StopPlan =>
   planStop(buildPod(scanProcesses(fixture(name)), { selfPid, jobPid }), { ...defaults, ...options }, { exited });
 
