@@ -4,9 +4,10 @@
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import type { RunConfig, StopOptions, LogOptions, PsConfig, SidecarConfig, TerminationLogTarget } from './config.ts';
 import { parseDuration } from '../duration.ts';
-import { envName, optionSpecs, type OptionSpec, type Subcommand } from './options.ts';
+import { envName, optionForToken, optionSpecs, type OptionSpec, type Subcommand } from './options.ts';
 import { parseSignal } from '../signals.ts';
 import { meshOptions, type MeshOptions, type MeshReader } from './gates.ts';
+import { terminationLogTarget } from './termination-log.ts';
 
 export class UsageError extends Error {}
 
@@ -79,20 +80,12 @@ function readFlags(argv: readonly string[], specs: readonly OptionSpec[], subcom
 }
 
 function findSpec(token: string, specs: readonly OptionSpec[], subcommand: Subcommand): { spec: OptionSpec; inlineValue: string | undefined } {
-  const found = lookUpSpec(token, specs);
+  const found = optionForToken(token, specs);
   if (found === undefined) {
     const where = subcommand === 'run' ? '' : ` for jobdone ${subcommand}`;
     throw new UsageError(`unknown option ${JSON.stringify(token)}${where}; see jobdone ${subcommand === 'run' ? '' : subcommand + ' '}--help (put the job after -- if it starts with a dash)`);
   }
   return found;
-}
-
-function lookUpSpec(token: string, specs: readonly OptionSpec[]): { spec: OptionSpec; inlineValue: string | undefined } | undefined {
-  const equals = token.indexOf('=');
-  const long = token.startsWith('--');
-  const key = long ? token.slice(2, equals === -1 ? undefined : equals) : token.slice(1);
-  const spec = specs.find((candidate) => (long ? candidate.name === key : candidate.short === key));
-  return spec && { spec, inlineValue: long && equals !== -1 ? token.slice(equals + 1) : undefined };
 }
 
 function readEnvironment(env: NodeJS.ProcessEnv, specs: readonly OptionSpec[]): Raw {
@@ -209,34 +202,8 @@ function timeoutOption(raw: Raw): number | undefined {
   return ms;
 }
 
-/** Unset: /dev/termination-log if it exists (in Kubernetes); '': off; a path: that file. */
 function terminationLogOption(raw: Raw): TerminationLogTarget | undefined {
-  const path = single(raw, 'termination-log');
-  if (path === undefined) return { path: '/dev/termination-log', onlyIfPresent: true };
-  return path === '' ? undefined : { path, onlyIfPresent: false };
-}
-
-/**
- * Where the termination message of a refused invocation (exit 125) goes: --termination-log read
- * leniently with this parser's option table, token rules and defaults, from the environment and
- * from the options before the job's command. Any other problem in them is passed over, since
- * one of them is why the message is written; a subcommand name ends the options here.
- */
-export function terminationLogOfRefusedInvocation(argv: readonly string[], env: NodeJS.ProcessEnv): TerminationLogTarget | undefined {
-  const raw: Raw = new Map();
-  const spec = optionSpecs.find((candidate) => candidate.name === 'termination-log')!;
-  const fromEnv = env[envName(spec)];
-  if (fromEnv !== undefined && (fromEnv !== '' || spec.emptyIsValue)) raw.set(spec.name, [fromEnv]);
-  for (let index = 0; index < argv.length; index++) {
-    const token = argv[index]!;
-    if (token === '--' || !token.startsWith('-') || token === '-') break;
-    const found = lookUpSpec(token, optionSpecs);
-    if (found === undefined || found.spec.kind === 'flag') continue;
-    const value = found.inlineValue ?? argv[++index];
-    if (value === undefined || value === '--') break;
-    if (found.spec === spec) raw.set(spec.name, [value]);
-  }
-  return terminationLogOption(raw);
+  return terminationLogTarget(single(raw, 'termination-log'));
 }
 
 function psConfig(raw: Raw, positional: string[]): PsConfig {

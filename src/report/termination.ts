@@ -3,7 +3,7 @@
 // pod status say how the job ended and what happened to the sidecars without reading logs.
 import { existsSync, writeFileSync } from 'node:fs';
 import type { TerminationLogTarget } from '../config/config.ts';
-import { terminationLogOfRefusedInvocation } from '../config/parse.ts';
+import { terminationLogOfRefusedInvocation } from '../config/termination-log.ts';
 import { describeOutcome, type JobOutcome } from '../job/run-job.ts';
 import type { Logger } from '../log/logger.ts';
 import type { StopReport } from '../stop/execute.ts';
@@ -74,7 +74,7 @@ export function writeTerminationMessage(target: TerminationLogTarget | undefined
 
 /**
  * Where the message goes when the configuration itself could not be parsed (exit 125): the
- * parser's own option table and rules, read leniently (config/parse.ts).
+ * parser's own option table and rules, read leniently (config/termination-log.ts).
  */
 export const terminationTargetFromRaw = terminationLogOfRefusedInvocation;
 
