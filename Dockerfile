@@ -10,8 +10,9 @@
 #
 # Build: docker build -t jobdone .   (or podman build)
 # ARGs let a build use other base images, e.g. a mirror, or local images where no
-# registry is reachable (the end-to-end tests build it that way, offline, with
-# NPM_CI_FLAGS=--offline and a prepared npm cache).
+# registry is reachable. NPM_CI_FLAGS passes flags to npm ci (e.g. --offline
+# --cache DIR); the end-to-end tests need none: their local node base carries an
+# npm cache and an npmrc that point npm ci at it, so they run this file as is.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build

@@ -68,9 +68,9 @@ chmodSync(exe, 0o755);
 execFileSync('strip', ['--strip-all', exe], { stdio: 'inherit' });
 execFileSync(process.execPath, [require.resolve('postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob,
   '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
-step(`dist/jobdone ready (${(statSync(exe).size / 1e6).toFixed(1)} MB)`);
+step(`dist/jobdone ready (${(statSync(exe).size / 1e6).toFixed(1)} MB uncompressed)`);
 
 // The same executable with its glibc and libstdc++, for images without glibc
 // (scratch, distroless/static, Alpine): see scripts/bundle.mjs.
 const portable = makeBundle(exe, join(dist, 'bundle', 'jobdone'));
-step(`dist/bundle/jobdone/ ready, to live at /jobdone (${portable.files} files, ${(portable.bytes / 1e6).toFixed(1)} MB)`);
+step(`dist/bundle/jobdone/ ready, to live at /jobdone (${portable.files} files, ${(portable.bytes / 1e6).toFixed(1)} MB uncompressed)`);

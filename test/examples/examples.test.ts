@@ -87,8 +87,18 @@ describe('compose example', () => {
       assert.equal(services[name]!.network_mode, 'service:pause', name);
       assert.equal(services[name]!.networks, undefined, name);
     }
-    const command = services.job!.command as string[];
-    assert.equal(command[0], '/jobdone/jobdone');
-    assert.equal(parseInvocation(command.slice(1), {}).kind, 'run');
+  });
+
+  it("jobdone runs once: the job image's ENTRYPOINT is jobdone, the service adds no command that repeats it, and its JOBDONE_* settings are valid", () => {
+    const compose = parse(readFileSync(composeFile, 'utf8'));
+    const job = compose.services.job as { command?: unknown; environment: Record<string, string> };
+    const dockerfile = readFileSync(join(repoRoot, 'images', 'countdown', 'Dockerfile'), 'utf8');
+    assert.match(dockerfile, /^ENTRYPOINT \["\/jobdone\/jobdone", "--"\]$/m);
+    // A compose `command:` is appended to the ENTRYPOINT: one naming jobdone would run it twice.
+    assert.equal(job.command, undefined);
+    const settings = Object.fromEntries(Object.entries(job.environment).filter(([key]) => key.startsWith('JOBDONE_')));
+    assert.ok(Object.keys(settings).length > 0);
+    const invocation = parseInvocation(['--', '/usr/local/bin/countdown'], settings);
+    assert.equal(invocation.kind, 'run');
   });
 });
