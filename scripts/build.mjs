@@ -12,9 +12,8 @@
 //
 // Cross-building: the blob holds the script and the config, nothing compiled, because the build
 // turns off useSnapshot and useCodeCache (those hold V8 data of one CPU). The blob the host's Node
-// makes is byte-identical to the one the target's Node makes (test/arm64/cross-build.test.ts
-// checks it under emulation), so the host's Node makes it for both CPUs and nothing runs under
-// emulation but the bundle's final check.
+// makes is byte-identical to the one the target's Node makes (each cross build checks it, running
+// the target's Node under qemu-user), so the host's Node makes the blob for both CPUs.
 // Not @yao-pkg/pkg: it downloads patched base binaries (or Node's source) from
 // the internet, its SEA mode needs Node 22 to run, and underneath it runs this
 // same postject step.
@@ -125,6 +124,20 @@ writeFileSync(seaConfig, JSON.stringify({
   execArgvExtension: 'none',
 }, null, 2));
 execFileSync(hostNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+if (targetNode !== hostNode) {
+  // The claim cross-building rests on, checked at each cross build: the target's own Node (under
+  // qemu-user, as the bundle's check below needs anyway) makes the same bytes.
+  const own = join(out, 'jobdone.target.blob');
+  writeFileSync(seaConfig, JSON.stringify({ ...JSON.parse(readFileSync(seaConfig, 'utf8')), output: own }, null, 2));
+  try {
+    execFileSync(targetNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
+  } catch (error) {
+    fail(`the ${arch} node cannot run here (${String(error.stderr ?? error.message).trim().split('\n').pop()}): cross-building needs qemu-user-static registered with binfmt_misc and the ${arch} libc (libc6:${target.debian}, libstdc++6:${target.debian})`);
+  }
+  if (!readFileSync(own).equals(readFileSync(blob))) fail(`the SEA blob of this machine's Node differs from the one the ${arch} Node makes: the blob must hold no CPU-specific data (useSnapshot, useCodeCache)`);
+  rmSync(own);
+  step(`the ${arch} Node makes the same blob, byte for byte`);
+}
 
 step(`injecting the blob into a stripped copy of the ${arch} node binary`);
 copyFileSync(targetNode, exe);
