@@ -26,21 +26,29 @@ describe('one multi-arch image with podman (linux/amd64 and linux/arm64)', { ski
     await run?.cleanup();
   }, { timeout: 120_000 });
 
+  /** The CPU of /jobdone/jobdone in an image, from its ELF header (podman export, read to the end). */
+  async function jobdoneMachine(image: string): Promise<number> {
+    const container = (await podmanOk(['create', image])).trim();
+    try {
+      // Read to the end: a reader that quits early leaves podman export blocked, holding the container's lock.
+      const header = spawnSync('sh', ['-c', 'podman export "$1" | tar -xOf - jobdone/jobdone | { head -c 20; cat >/dev/null; }', 'sh', container],
+        { env: { ...process.env, CONTAINERS_CONF: podmanConfig }, timeout: 60_000 }).stdout;
+      return header.readUInt16LE(18);
+    } finally {
+      await podmanOk(['rm', container]);
+    }
+  }
+
   it('the manifest list holds one image per CPU, each a /jobdone of that CPU that runs --version', async () => {
     const list = run!.tag('jobdone-multiarch');
     const manifests = JSON.parse(await podmanOk(['manifest', 'inspect', list])).manifests as Array<{ digest: string; platform: { os: string; architecture: string } }>;
     assert.deepEqual(manifests.map((m) => `${m.platform.os}/${m.platform.architecture}`).sort(), ['linux/amd64', 'linux/arm64']);
     for (const { digest, platform } of manifests) {
-      const container = (await podmanOk(['create', '--platform', `linux/${platform.architecture}`, list])).trim();
-      try {
-        // Read to the end: a reader that quits early leaves podman export blocked, holding the container's lock.
-        const header = spawnSync('sh', ['-c', 'podman export "$1" | tar -xOf - jobdone/jobdone | { head -c 20; cat >/dev/null; }', 'sh', container],
-          { env: { ...process.env, CONTAINERS_CONF: podmanConfig }, timeout: 60_000 }).stdout;
-        assert.equal(header.readUInt16LE(18), machines[platform.architecture], `${platform.architecture} instance ${digest}: e_machine`);
-      } finally {
-        await podmanOk(['rm', container]);
-      }
-      const version = await podmanOk(['run', '--rm', '--network', 'none', '--platform', `linux/${platform.architecture}`, list, '--version'], 120_000);
+      // By digest: Podman 4.3's create/run --platform do not pick an instance of a local list.
+      const instance = `${list.replace(/:[^:/]+$/, '')}@${digest}`;
+      assert.equal((await podmanOk(['image', 'inspect', instance, '--format', '{{.Architecture}}'])).trim(), platform.architecture);
+      assert.equal(await jobdoneMachine(instance), machines[platform.architecture], `${platform.architecture} instance: ELF e_machine of /jobdone/jobdone`);
+      const version = await podmanOk(['run', '--rm', '--network', 'none', instance, '--version'], 120_000);
       assert.match(version, /^jobdone \d+\.\d+\.\d+ \(node v24\.21\.0\)\n$/);
     }
   });
@@ -48,7 +56,9 @@ describe('one multi-arch image with podman (linux/amd64 and linux/arm64)', { ski
   for (const arch of ['amd64', 'arm64'] as const) {
     it(`the blog post's pod on ${arch}: output intact, sidecar exits 0, jobdone exits 0`, async (t) => {
       const countdown = run!.tag(`countdown-${arch}`);
+      // The job image took that CPU's instance of the list (COPY --from, built with --platform).
       assert.equal((await podmanOk(['image', 'inspect', countdown, '--format', '{{.Architecture}}'])).trim(), arch);
+      assert.equal(await jobdoneMachine(countdown), machines[arch], 'ELF e_machine of the job image\'s /jobdone/jobdone');
       const file = run!.podFromJob('job-baked-in.yaml', `blog-${arch}`, (spec) => {
         for (const container of spec.containers) container.image = run!.tag(`${container.name === 'main' ? 'countdown' : 'endless-sidecar'}-${arch}`);
       });
