@@ -6,8 +6,9 @@
 //   busybox    busybox:1.36-musl (static, no libc)
 //   bash       bash:5
 //   node-build node:24-bookworm-slim, plus strip and patchelf (the Dockerfile
-//              installs those with apt when missing; here nothing can be fetched),
-//              and for cross-building to arm64 the cross strip and arm64 glibc/libstdc++
+//              installs those with apt when missing; here nothing can be fetched)
+//   node-build-cross  the same, plus what the Dockerfile installs to cross-build for arm64:
+//              the cross strip and the arm64 glibc and libstdc++
 //   busybox-arm64, bash-arm64   the arm64 images of busybox and bash: Debian's arm64 busybox
 //              and bash (.cache/arm64, scripts/arm64-tools.sh) and the arm64 libraries of
 //              this machine's multiarch packages; run under qemu-user
@@ -17,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { repoRoot } from '../helpers/jobdone.ts';
 
-export type BaseName = 'busybox' | 'bash' | 'node-build' | 'busybox-arm64' | 'bash-arm64';
+export type BaseName = 'busybox' | 'bash' | 'node-build' | 'node-build-cross' | 'busybox-arm64' | 'bash-arm64';
 
 function which(name: string): string {
   return execFileSync('sh', ['-c', `command -v ${name}`]).toString().trim();
@@ -130,8 +131,11 @@ const recipes: Record<BaseName, (root: Rootfs) => Rootfs> = {
       .link('../lib/node_modules/npm/bin/npm-cli.js', '/usr/local/bin/npm')
       .file(which('strip'), '/usr/bin/strip')
       .file(which('patchelf'), '/usr/bin/patchelf');
-    // What the Dockerfile's build stage installs to cross-build for arm64 (the bundle ships these libraries).
-    root.file(which('aarch64-linux-gnu-strip'), '/usr/bin/aarch64-linux-gnu-strip');
+    return root;
+  },
+  // What the Dockerfile's build stage installs to cross-build for arm64 (the bundle ships these libraries).
+  'node-build-cross': (root) => {
+    recipes['node-build'](root).file(which('aarch64-linux-gnu-strip'), '/usr/bin/aarch64-linux-gnu-strip');
     for (const library of ['libc.so.6', 'libstdc++.so.6', 'libm.so.6', 'libgcc_s.so.1', 'libdl.so.2', 'libpthread.so.0']) {
       root.file(`/lib/aarch64-linux-gnu/${library}`, `/lib/aarch64-linux-gnu/${library}`);
     }

@@ -154,7 +154,7 @@ export class E2eRun {
     await this.sweepAbandoned();
     this.imagesBefore = new Set((await podmanOk(['images', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
     let started = performance.now();
-    for (const base of ['busybox', 'bash', 'node-build', 'busybox-arm64', 'bash-arm64'] as BaseName[]) importBase(base, this.tag(base));
+    for (const base of ['busybox', 'bash', 'node-build-cross', 'busybox-arm64', 'bash-arm64'] as BaseName[]) importBase(base, this.tag(base));
     this.timings.bases = performance.now() - started;
     started = performance.now();
     const cacheCopy = this.prepareNpmCache();
@@ -168,7 +168,7 @@ export class E2eRun {
       // Podman 4.3 leaves BUILDPLATFORM unset (see the Dockerfile): the build stage runs here, natively.
       '--build-arg', `BUILDPLATFORM=linux/${process.arch === 'x64' ? 'amd64' : process.arch}`,
       '--volume', `${cacheCopy}:/npm-cache`,
-      '--build-arg', `NODE_IMAGE=${this.tag('node-build')}`,
+      '--build-arg', `NODE_IMAGE=${this.tag('node-build-cross')}`,
       '--build-arg', 'NPM_CI_FLAGS=--offline --cache /npm-cache',
       '-f', join(repoRoot, 'Dockerfile'), repoRoot,
     ], 600_000);
@@ -278,7 +278,7 @@ export class E2eRun {
   /** Pods, then images of this run; also when a test failed half-way. */
   async cleanup(): Promise<void> {
     for (const pod of [...this.pods]) await this.removePod(pod).catch(() => undefined);
-    const tags = ['jobdone', ...Object.keys(exampleImages), 'busybox', 'bash', 'node-build', 'busybox-arm64', 'bash-arm64'].map((name) => this.tag(name));
+    const tags = ['jobdone', ...Object.keys(exampleImages), 'busybox', 'bash', 'node-build', 'node-build-cross', 'busybox-arm64', 'bash-arm64'].map((name) => this.tag(name));
     // A manifest list is removed with podman manifest rm; its instances are then untagged layers.
     for (const tag of this.multiArchTags) await podman(['manifest', 'rm', tag]).catch(() => undefined);
     for (const tag of [...this.multiArchTags, ...tags]) await podman(['rmi', '--force', tag]).catch(() => undefined);
