@@ -44,6 +44,7 @@ function parseArguments(argv) {
     const [flag, inline] = own[index].split(/=(.*)/s);
     if (flag !== '--arch') fail(`unknown argument ${JSON.stringify(own[index])}: accepted are --arch x64|arm64, then -- and flags for npm pack`);
     arch = inline ?? own[++index];
+    if (arch === undefined) fail('--arch needs a value: x64 or arm64');
   }
   if (arch === 'amd64') arch = 'x64'; // Docker's TARGETARCH
   if (architectures[arch] === undefined) fail(`--arch ${JSON.stringify(arch)} is not supported: accepted are ${Object.keys(architectures).join(', ')} (or amd64)`);

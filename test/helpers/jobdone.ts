@@ -12,11 +12,6 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 const distArch = /^dist-(x64|arm64)$/.exec(process.env.TEST_JOBDONE ?? '')?.[1];
 export const target: 'src' | 'dist' = process.env.TEST_JOBDONE === 'dist' || distArch !== undefined ? 'dist' : 'src';
 export const distExecutable = distArch === undefined ? join(repoRoot, 'dist', 'jobdone') : join(repoRoot, 'dist', distArch, 'jobdone');
-/**
- * True when jobdone runs under qemu-user (another CPU's build): it starts in about a second
- * instead of 60 ms, and /proc shows the emulator as its exe. Tests that depend on either say so.
- */
-export const emulated = distArch !== undefined && distArch !== process.arch;
 const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 /** argv that starts jobdone, e.g. [node, --import, tsx, src/main.ts] or [dist/jobdone]. */
