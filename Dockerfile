@@ -21,11 +21,12 @@
 # --cache DIR); the end-to-end tests need none: their local node base carries an
 # npm cache and an npmrc that point npm ci at it, so they run this file as is.
 ARG NODE_IMAGE=node:24-bookworm-slim
-# Set by BuildKit and newer buildah; Podman 4.3 sets only TARGETARCH, so pass
-# --build-arg BUILDPLATFORM=linux/amd64 there (empty, the build stage would be the target's CPU).
+# Set by BuildKit and newer buildah. Docker's legacy builder (Debian's docker.io 20.10) and
+# Podman 4.3 leave it unset and refuse an empty --platform: there it falls back to linux/amd64,
+# so on an arm64 machine with those builders pass --build-arg BUILDPLATFORM=linux/arm64.
 ARG BUILDPLATFORM
 
-FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
+FROM --platform=${BUILDPLATFORM:-linux/amd64} ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 ARG NPM_CI_FLAGS=""
