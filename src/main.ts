@@ -8,7 +8,7 @@ import { withDeadline } from './job/deadline.ts';
 import { forwardSignals } from './job/forward-signals.ts';
 import { startJob } from './job/run-job.ts';
 import { runLifecycle } from './lifecycle.ts';
-import { createLogger } from './log/logger.ts';
+import { createLogger, writeToStderr } from './log/logger.ts';
 import { runPs } from './ps/run-ps.ts';
 import { waitForSidecars } from './ready/wait-for-sidecars.ts';
 import { sidecarTerminationMessage, terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
@@ -23,7 +23,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     invocation = parseInvocation(argv, env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`jobdone: ${error.message}\n`);
+    writeToStderr(`jobdone: ${error.message}\n`);
     if (argv[0] !== 'ps') writeTerminationMessage(terminationTargetFromRaw(argv, env), usageErrorMessage(error.message, ExitCode.jobdoneError), createLogger({ format: 'text', level: 'warn' }));
     return ExitCode.jobdoneError;
   }
@@ -73,7 +73,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
 main(process.argv.slice(2), process.env).then(
   (status) => process.exit(status),
   (error: unknown) => {
-    process.stderr.write(`jobdone: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    writeToStderr(`jobdone: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
     process.exit(ExitCode.jobdoneError);
   },
 );

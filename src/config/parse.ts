@@ -1,6 +1,8 @@
 // Parse argv and JOBDONE_* variables once into a validated configuration.
 // Any problem is a UsageError: one line naming the bad value and what is
 // accepted; main() prints it and exits 125 before anything runs.
+import { statSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import type { RunConfig, StopOptions, LogOptions, PsConfig, SidecarConfig, TerminationLogTarget } from './config.ts';
 import { parseDuration } from './duration.ts';
@@ -41,12 +43,15 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (command === undefined) {
     throw new UsageError('missing command: give the job to run after the options, e.g. jobdone --grace 5s -- ./job.sh arg');
   }
+  // An empty command was "cannot be executed" (126) after the sidecars had been waited for and
+  // then stopped: it is bad input, refused before anything runs.
+  if (command === '') throw new UsageError('empty command after --: give the job to run, e.g. jobdone -- ./job.sh arg');
   const { mesh, stop } = stopWithMesh(raw);
   return {
     kind: 'run',
     config: {
       command, args, stop,
-      log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc',
+      log: logOptions(raw), procRoot: procRootOption(raw),
       timeoutMs: timeoutOption(raw), terminationLog: terminationLogOption(raw),
       ready: mesh.ready, shutdown: mesh.shutdown,
     },
@@ -153,14 +158,38 @@ function signalOrThrow(text: string, where: string): string {
   return signal;
 }
 
+/**
+ * --only and --skip run on V8's linear-time engine (the `l` flag): a backtracking match of
+ * `(a+)+$` or `sleep.*infinity$` against a long command line held jobdone for hours after the
+ * job, stopping nothing. That engine is part of the Node that runs jobdone, so it needs no
+ * dependency (RE2 ports are native addons, which a single executable cannot load, or pure-JS
+ * engines 10x slower); it takes JavaScript syntax minus what cannot run in linear time
+ * (backreferences, lookaround, some quantified groups), and those patterns are refused here.
+ */
 function regexOption(raw: Raw, name: string): RegExp | undefined {
   const text = single(raw, name);
   if (text === undefined) return undefined;
   try {
-    return new RegExp(text);
+    new RegExp(text);
   } catch (error) {
     throw new UsageError(`bad regular expression ${JSON.stringify(text)} for ${describe(name)}: ${(error as Error).message}`);
   }
+  try {
+    return linearTimeRegExp(text);
+  } catch {
+    throw new UsageError(`regular expression ${JSON.stringify(text)} for ${describe(name)} cannot be matched in linear time (backreferences and lookaround are not supported): write it without them`);
+  }
+}
+
+let linearEngineEnabled = false;
+
+function linearTimeRegExp(source: string): RegExp {
+  if (!linearEngineEnabled) {
+    // Must be set before the first RegExp with the `l` flag is parsed; it changes nothing else.
+    setFlagsFromString('--enable-experimental-regexp-engine');
+    linearEngineEnabled = true;
+  }
+  return new RegExp(source, 'l');
 }
 
 function signalForOption(raw: Raw): Map<string, string> {
@@ -204,6 +233,23 @@ function timeoutOption(raw: Raw): number | undefined {
   return ms;
 }
 
+/**
+ * --proc-root must be a directory now: a missing path, a regular file or a symlink loop let the job
+ * run and left every sidecar running ("could not stop the sidecars" only after the job).
+ */
+function procRootOption(raw: Raw): string {
+  const path = single(raw, 'proc-root');
+  if (path === undefined) return '/proc';
+  let problem: string | undefined;
+  try {
+    if (!statSync(path).isDirectory()) problem = 'not a directory';
+  } catch (error) {
+    problem = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
+  if (problem !== undefined) throw new UsageError(`bad path ${JSON.stringify(path)} for ${describe('proc-root')}: ${problem}; give the directory where the pod's /proc is mounted`);
+  return path;
+}
+
 /** Unset: /dev/termination-log if it exists (in Kubernetes); '': off; a path: that file. */
 function terminationLogOption(raw: Raw): TerminationLogTarget | undefined {
   const path = single(raw, 'termination-log');
@@ -213,7 +259,7 @@ function terminationLogOption(raw: Raw): TerminationLogTarget | undefined {
 
 function psConfig(raw: Raw, positional: string[]): PsConfig {
   if (positional.length > 0) throw new UsageError(`jobdone ps takes no arguments, got ${JSON.stringify(positional[0])}; see jobdone ps --help`);
-  return { stop: stopWithMesh(raw).stop, log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
+  return { stop: stopWithMesh(raw).stop, log: logOptions(raw), procRoot: procRootOption(raw), json: flag(raw, 'json') };
 }
 
 /** Stop options with the presets' per-process signals under them (--signal-for beats a preset). */
@@ -225,6 +271,7 @@ function stopWithMesh(raw: Raw): { mesh: MeshOptions; stop: StopOptions } {
 
 function sidecarConfig(raw: Raw, positional: string[]): SidecarConfig {
   const [command, ...args] = positional;
+  if (command === '') throw new UsageError('empty command after --: give the sidecar to run, e.g. jobdone sidecar -- envoy -c /etc/envoy.yaml');
   if (command === undefined) {
     throw new UsageError('missing command: give the sidecar to run after the options, e.g. jobdone sidecar -- envoy -c /etc/envoy.yaml');
   }

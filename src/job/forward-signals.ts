@@ -1,6 +1,7 @@
 // Forward every catchable, asynchronous signal jobdone receives to the job,
 // as tini does. Signals that arrive before the job has a pid are queued and
 // delivered, in order, the moment it starts: none is lost.
+import { sendSignal } from '../proc/kill.ts';
 
 /**
  * Not forwarded: CHLD (about jobdone's own children), PIPE (raised by jobdone's
@@ -34,7 +35,7 @@ export interface ForwarderHooks {
 
 /** Install the handlers now, before anything else can take time. */
 export function forwardSignals(hooks: ForwarderHooks = {}): SignalForwarder {
-  const kill = hooks.kill ?? ((pid, signal) => process.kill(pid, signal));
+  const kill = hooks.kill ?? sendSignal;
   const received: NodeJS.Signals[] = [];
   const delivered: NodeJS.Signals[] = [];
   const queue: NodeJS.Signals[] = [];

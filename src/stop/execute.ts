@@ -4,6 +4,7 @@
 import type { Logger } from '../log/logger.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { nodeProcFs, type ProcFs } from '../proc/proc-fs.ts';
+import { isSignallableTarget, sendSignal } from '../proc/kill.ts';
 import { readStatOnly } from '../proc/scan.ts';
 import type { PlannedGroup, PlannedProcess, StopPlan } from './plan.ts';
 
@@ -64,7 +65,7 @@ interface Tracked {
 
 export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<StopReport> {
   const now = ctx.now ?? (() => performance.now());
-  const kill = ctx.kill ?? ((pid: number, signal: string) => void process.kill(pid, signal));
+  const kill = ctx.kill ?? sendSignal;
   const fs = ctx.fs ?? nodeProcFs;
   const { log } = ctx;
   const start = now();
@@ -107,6 +108,13 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
   /** Signals one process unless it is gone; false when the container cannot be signalled (EPERM). */
   const send = (t: Tracked, planned: PlannedProcess, signal: string, why = ''): boolean => {
     const p = planned.process;
+    // Checked here as well as in sendSignal, so an injected kill is held to it too; only a pid
+    // above 1 is a process of the pod (a scan of a hostile --proc-root may list 0 or 1).
+    if (p.pid <= 1 || !isSignallableTarget(p.pid)) {
+      t.alive.delete(p.pid);
+      log.error(`not sending SIG${signal} to pid ${p.pid}: only a pid above 1 can be a process of the pod`, fieldsOf(planned, t.group, { signal, outcome: 'refused' }));
+      return true;
+    }
     const state = stateNow(ctx.procRoot, p, fs);
     if (state !== 'alive') {
       t.alive.delete(p.pid);

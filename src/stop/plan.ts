@@ -214,7 +214,11 @@ function planSidecar(
   return decided;
 }
 
-/** --only/--skip match the comm or the whole command line joined by spaces, like `pkill -f`. */
+/**
+ * --only/--skip match the comm or the whole command line joined by spaces, like `pkill -f`. The
+ * pattern runs in linear time (src/config/parse.ts); the command line is as read from /proc,
+ * at most maxCmdlineBytes (src/proc/scan.ts), so one match is bounded in time too.
+ */
 export function matches(pattern: RegExp | undefined, p: ProcessInfo): boolean {
   if (pattern === undefined) return false;
   pattern.lastIndex = 0;
