@@ -1,5 +1,7 @@
 // Entry point: parse once, then hand over to the lifecycle. jobdone's own
 // failures before the job starts exit 125; after that, the job's status rules.
+// First, before any other module: SIGUSR1 must never reach Node's inspector (see the module).
+import './job/early-sigusr1.ts';
 import { helpText } from './config/help.ts';
 import { parseInvocation, UsageError } from './config/parse.ts';
 import { ExitCode } from './exit-codes.ts';
