@@ -2,6 +2,8 @@
 // exits cleanly on. `--preset NAME[:KEY=VALUE...]` expands into the same gates, calls and
 // per-process signals a user could spell out by hand (--wait-http, --shutdown-http, --signal-for).
 
+import { isIP } from 'node:net';
+
 export interface PresetEndpoint {
   port: number;
   path: string;
@@ -113,7 +115,7 @@ function apply(choice: PresetChoice, key: Key, value: string): void {
       if (value === '') throw new PresetError(`empty host for preset ${preset.name}`);
       // A bare host only: `host=127.0.0.1/` or `host=127.0.0.1?x` made a URL whose port was the
       // default 80 and whose path was not the preset's; the port has keys of its own.
-      if (!/^(?:\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-z0-9.-]+)$/.test(value)) {
+      if (isIP(value.replace(/^\[(.*)\]$/, '$1')) === 0 && !/^[A-Za-z0-9.-]+$/.test(value)) {
         throw new PresetError(`bad host=${value} for preset ${preset.name}: give a bare host name or address (e.g. 127.0.0.1, ::1, localhost), without port, path, query or user`);
       }
       choice.host = value.replace(/^\[(.*)\]$/, '$1');
