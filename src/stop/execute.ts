@@ -41,8 +41,15 @@ export interface ExecuteContext {
    * answered, e.g. pilot-agent); the others are signalled at once. Unset: every container waits.
    */
   waitOnlyFor?: ReadonlySet<string>;
-  /** After SIGKILL, how long to wait for the processes to be gone. */
+  /** After SIGKILL, how long to wait for the processes to be gone (and to SIGKILL newcomers). */
   confirmMs?: number;
+  /**
+   * A targeted group's processes as /proc shows them now (its container's cgroup, or the job's
+   * leftovers), as a fresh plan would stop them. Without it only the first look's processes are
+   * tracked: a container that forks, or daemonizes on SIGTERM, was reported stopped with
+   * processes still in it.
+   */
+  membersNow?: (group: PlannedGroup) => ProcessInfo[];
   /** During the grace period, one line this often naming what still runs (default 5 s). */
   progressEveryMs?: number;
   fs?: ProcFs;
@@ -96,8 +103,24 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
   }
 
   const isGone = (p: ProcessInfo): boolean => stateNow(ctx.procRoot, p, fs) !== 'alive';
+  let killing = false;
+  /**
+   * A container is stopped when it is empty, not when the processes of the first look are gone:
+   * when those are, look at the container again and track what is in it now (a daemon forked on
+   * SIGTERM, children forked since). Once the grace period is over, newcomers get SIGKILL at once.
+   */
+  const adoptNewcomers = (t: Tracked): void => {
+    if (ctx.membersNow === undefined || t.state !== 'running') return;
+    for (const p of ctx.membersNow(t.group)) {
+      if (t.alive.has(p.pid) || isGone(p)) continue;
+      t.alive.set(p.pid, p);
+      log.debug(`${p.pid} ${p.comm} appeared in ${t.group.shortId} after the first look; tracking it`, fieldsOf(plannedOf(t, p), t.group, {}));
+      if (killing && !send(t, plannedOf(t, p), 'KILL', ': appeared in a container being killed')) t.state = 'eperm';
+    }
+  };
   const refresh = (t: Tracked): void => {
     for (const [pid, p] of t.alive) if (isGone(p)) t.alive.delete(pid);
+    if (t.alive.size === 0) adoptNewcomers(t);
     if (t.alive.size === 0) {
       t.state = 'done';
       t.doneAt = now();
@@ -191,6 +214,7 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
   if (left.length > 0 && plan.noKill) {
     for (const t of left) {
       t.outcome = 'still-running';
+      adoptNewcomers(t);
       for (const p of t.alive.values()) {
         log.warn(`still running after the ${plan.graceMs} ms grace period; not killed (--no-kill)`, fieldsOf(plannedOf(t, p), t.group, { outcome: 'still-running' }));
       }
@@ -198,7 +222,11 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
       logOutcome(log, t, start);
     }
   } else if (left.length > 0) {
+    killing = true;
     for (const t of left) {
+      // What the container holds now, not only what the first look saw: children forked during
+      // the grace period would otherwise outlive their killed parent.
+      adoptNewcomers(t);
       for (const p of [...t.alive.values()]) {
         if (!send(t, plannedOf(t, p), 'KILL', `: still running after the ${plan.graceMs} ms grace period`)) t.state = 'eperm';
       }

@@ -4,7 +4,8 @@ import type { StopOptions } from '../config/config.ts';
 import { buildPod, type Pod } from '../pod/pod.ts';
 import { scanProcesses } from '../proc/scan.ts';
 import { execute, type ExecuteContext, type StopReport } from './execute.ts';
-import { planStop, type StopPlan } from './plan.ts';
+import { planStop, type PlannedGroup, type StopPlan } from './plan.ts';
+import type { ProcessInfo } from '../proc/process-info.ts';
 
 export interface StopContext extends ExecuteContext {
   selfPid: number;
@@ -29,6 +30,12 @@ export async function stopSidecars(options: StopOptions, ctx: StopContext): Prom
   const deadline = now() + options.graceMs;
   const look = (graceMs: number): { pod: Pod; plan: StopPlan } => lookAtPod({ ...options, graceMs }, ctx);
   const { pod, plan: first } = look(options.graceMs);
+  // A group's processes now, by the same rules as the first look (what a fresh plan would stop).
+  const membersNow = (group: PlannedGroup): ProcessInfo[] => {
+    const same = look(0).plan.groups.find((g) => g.kind === group.kind && g.cgroup === group.cgroup);
+    return (same?.processes ?? []).filter((p) => p.action.kind === 'signal' || p.action.kind === 'watch').map((p) => p.process);
+  };
+  ctx = { ...ctx, membersNow };
   let report = await execute(first, ctx);
   // No second look where no sidecar can be stopped anyway: it would only cost another scan.
   if (options.dryRun || !pod.sharedPidNamespace || (pod.hostPidNamespace && !options.allowHostPid)) return report;
