@@ -53,6 +53,20 @@ export interface Pod {
   hostPidNamespace: boolean;
   /** Some process besides PID 1, kernel threads and jobdone's own container is visible. */
   sharedPidNamespace: boolean;
+  /**
+   * Why this cannot be shown to be a whole pod's PID namespace seen in full, or undefined when it
+   * can. Without kernel threads in view a host looks like a pod; with /proc restricted (hidepid)
+   * a non-root jobdone on a host sees neither, and took a same-user process in another cgroup
+   * for a sidecar. PID 1 (the infra process) is always visible in a pod and /proc is not mounted
+   * with hidepid there: anything else stops no sidecar.
+   */
+  pidNamespaceDoubt: string | undefined;
+}
+
+/** What the /proc adapter knows about the proc mount itself (src/proc/mount.ts). */
+export interface ProcMountView {
+  /** The hidepid= mount option when set to anything but off (0); undefined when not set or not known. */
+  hidepid?: string | undefined;
 }
 
 export interface PodIdentity {
@@ -64,7 +78,7 @@ export interface PodIdentity {
 
 export const shellComms: ReadonlySet<string> = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox']);
 
-export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentity): Pod {
+export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentity, mount: ProcMountView = {}): Pod {
   const sorted = [...processes].sort((a, b) => a.pid - b.pid);
   const byPid = new Map(sorted.map((p) => [p.pid, p] as const));
   const childrenOf = new Map<number, ProcessInfo[]>();
@@ -160,6 +174,8 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
     (p) => p.pid !== 1 && !isKernel(p) && (ownCgroup === undefined || cgroupOf(p) !== ownCgroup),
   );
 
+  const pidNamespaceDoubt = doubtAboutPidNamespace(byPid, self, mount, hostPidNamespace);
+
   return {
     processes: sorted,
     byPid,
@@ -176,7 +192,17 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
     containerOf,
     hostPidNamespace,
     sharedPidNamespace,
+    pidNamespaceDoubt,
   };
+}
+
+/** Fail closed: any sign that /proc shows less than the whole PID namespace (see Pod.pidNamespaceDoubt). */
+function doubtAboutPidNamespace(byPid: ReadonlyMap<number, ProcessInfo>, self: ProcessInfo | undefined, mount: ProcMountView, hostPid: boolean): string | undefined {
+  // The host PID namespace has its own guard and its own way out (--allow-host-pid).
+  if (hostPid || self === undefined) return undefined;
+  if (mount.hidepid !== undefined) return `/proc is mounted with hidepid=${mount.hidepid}, so processes of other users are hidden`;
+  if (!byPid.has(1)) return 'PID 1 is not visible (is /proc mounted with hidepid, or is this not a pod?)';
+  return undefined;
 }
 
 /** PID 2 is kthreadd only in the host's PID namespace; in a pod PID 2 is an ordinary process. */

@@ -14,6 +14,8 @@ export type NeverReason =
   | 'job-running'
   | 'skip'
   | 'host-pid'
+  /** /proc may not show the whole pod (Pod.pidNamespaceDoubt): nothing outside jobdone's own session is signalled. */
+  | 'pid-namespace-unproven'
   | 'unknown-cgroup'
   | 'not-only'
   /** Already exited, waiting to be reaped: counts as gone. */
@@ -77,8 +79,8 @@ export function planStop(pod: Pod, options: StopOptions, job: JobState = { exite
   const groups: PlannedGroup[] = [];
   for (const container of pod.others) {
     const sidecars = container.processes.filter((p) => !actions.has(p.pid));
-    const decided = hostPidBlocks
-      ? new Map(sidecars.map((p) => [p.pid, never('host-pid')] as const))
+    const decided = hostPidBlocks || pod.pidNamespaceDoubt !== undefined
+      ? new Map(sidecars.map((p) => [p.pid, never(hostPidBlocks ? 'host-pid' : 'pid-namespace-unproven')] as const))
       : planSidecar(container, sidecars, options, signalOf, skipped);
     for (const [pid, action] of decided) actions.set(pid, action);
   }
@@ -110,7 +112,9 @@ export function planStop(pod: Pod, options: StopOptions, job: JobState = { exite
         'drop hostPID: true from the pod spec, or pass --allow-host-pid if stopping them is really intended',
     );
   }
-  if (!pod.sharedPidNamespace) {
+  if (pod.pidNamespaceDoubt !== undefined) {
+    warnings.push(`cannot tell that /proc shows this pod's whole PID namespace: ${pod.pidNamespaceDoubt}; no sidecar is signalled (only the job's own leftovers)`);
+  } else if (!pod.sharedPidNamespace) {
     warnings.push(
       pod.selfPid === 1
         ? 'jobdone is PID 1, so this container has a PID namespace of its own and cannot see the sidecars: set shareProcessNamespace: true in the pod spec'

@@ -2,6 +2,7 @@
 // more for containers that were still starting or started late, while the grace period lasts.
 import type { StopOptions } from '../config/config.ts';
 import { buildPod, type Pod } from '../pod/pod.ts';
+import { readProcMount } from '../proc/mount.ts';
 import { scanProcesses } from '../proc/scan.ts';
 import { execute, type ExecuteContext, type StopReport } from './execute.ts';
 import { planStop, type PlannedGroup, type StopPlan } from './plan.ts';
@@ -20,7 +21,7 @@ export function lookAtPod(
   options: StopOptions,
   at: { procRoot: string; selfPid: number; jobPid?: number | undefined; fs?: ExecuteContext['fs'] },
 ): { pod: Pod; plan: StopPlan } {
-  const pod = buildPod(scanProcesses(at.procRoot, at.fs), { selfPid: at.selfPid, jobPid: at.jobPid });
+  const pod = buildPod(scanProcesses(at.procRoot, at.fs), { selfPid: at.selfPid, jobPid: at.jobPid }, at.fs === undefined ? readProcMount(at.procRoot) : {});
   return { pod, plan: planStop(pod, options, { exited: true }) };
 }
 
@@ -38,7 +39,7 @@ export async function stopSidecars(options: StopOptions, ctx: StopContext): Prom
   ctx = { ...ctx, membersNow };
   let report = await execute(first, ctx);
   // No second look where no sidecar can be stopped anyway: it would only cost another scan.
-  if (options.dryRun || !pod.sharedPidNamespace || (pod.hostPidNamespace && !options.allowHostPid)) return report;
+  if (options.dryRun || !pod.sharedPidNamespace || (pod.hostPidNamespace && !options.allowHostPid) || pod.pidNamespaceDoubt !== undefined) return report;
 
   // A job that ends quickly can end before a sidecar container has started (a slow image pull,
   // a runtime that starts containers in parallel): that container is either still the runtime's

@@ -2,7 +2,7 @@
 // as in the issue) and shows it no longer holds.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -174,4 +174,24 @@ test("11: an empty command is refused before anything runs (jobdone -- '')", () 
   assert.match(usage(['sidecar', '--', '']), /empty command/);
 });
 
-void mkdirSync;
+
+
+test('2: the hidepid option of the proc mount under the /proc root, from mountinfo', async () => {
+  const { hidepidOf } = await import('../../src/proc/mount.ts');
+  const mountinfo = [
+    '22 1 0:5 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw',
+    '40 22 0:6 / /mnt/my\\040proc rw,relatime - proc proc rw,hidepid=invisible',
+    '41 22 0:7 / /proc2 rw,relatime - proc proc rw,hidepid=0',
+  ].join('\n');
+  assert.equal(hidepidOf(mountinfo, '/proc'), undefined);
+  assert.equal(hidepidOf(mountinfo, '/mnt/my proc'), 'invisible');
+  assert.equal(hidepidOf(mountinfo, '/proc2'), undefined);
+  const pod = buildPod(scanProcesses(join(fixtures, 'pod-v1')), { selfPid: 7, jobPid: 20 }, { hidepid: '2' });
+  assert.match(pod.pidNamespaceDoubt ?? '', /hidepid=2/);
+  const plan = planStop(pod, options);
+  assert.equal(plan.groups.some((g) => g.kind === 'sidecar' && g.targeted), false);
+  assert.equal(plan.warnings.length, 1);
+  const withoutPid1 = scanProcesses(join(fixtures, 'pod-v1')).filter((p) => p.pid !== 1);
+  assert.match(buildPod(withoutPid1, { selfPid: 7, jobPid: 20 }).pidNamespaceDoubt ?? '', /PID 1 is not visible/);
+  assert.equal(buildPod(scanProcesses(join(fixtures, 'pod-v1')), { selfPid: 7, jobPid: 20 }).pidNamespaceDoubt, undefined);
+});
