@@ -74,6 +74,12 @@ export interface PodIdentity {
   selfPid: number;
   /** The job's pid, if the job was started (it may have exited and been reaped since). */
   jobPid?: number | undefined;
+  /**
+   * When the job exited, in clock ticks since boot (the unit of ProcessInfo.startTime); undefined
+   * while it runs or when unknown. Its pid may be reused after that, and a new process that
+   * calls setsid then carries the job's pid as session id: only what started by then is a leftover.
+   */
+  jobExitedAt?: number | undefined;
 }
 
 export const shellComms: ReadonlySet<string> = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox']);
@@ -114,12 +120,15 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
   // Leftovers: jobdone starts the job as a session leader (setsid), so everything the job
   // started and did not move to a session of its own carries the job's pid as session id,
   // orphans included, whoever reaped them. Started after jobdone rules out an older session
-  // that happens to have the same id.
+  // that happens to have the same id; started no later than the job's exit rules out a newer
+  // session that took the job's pid once it was free (a leftover has its own pid, not the job's).
   const jobOrphans = new Set<number>();
+  const exitedAt = identity.jobExitedAt;
   if (self !== undefined && jobPid !== undefined) {
     for (const p of sorted) {
       if (p.session !== jobPid || p.pid === selfPid || p.pid === 1 || ancestors.has(p.pid) || jobDescendants.has(p.pid)) continue;
       if (p.startTime < self.startTime || (!hostPidNamespace && cgroupOf(p) !== ownCgroup)) continue;
+      if (exitedAt !== undefined && p.startTime > exitedAt) continue;
       for (const pid of descendantsOf(p.pid, childrenOf, true)) jobOrphans.add(pid);
     }
   }

@@ -12,6 +12,8 @@ export interface StopContext extends ExecuteContext {
   selfPid: number;
   /** The job's pid; its leftovers are stopped too. */
   jobPid?: number | undefined;
+  /** When the job exited, in clock ticks since boot (src/proc/clock.ts); see PodIdentity. */
+  jobExitedAt?: number | undefined;
 }
 
 const startingPollMs = 20;
@@ -19,9 +21,9 @@ const startingPollMs = 20;
 /** One look at the pod: scan /proc, tell the containers apart, plan. `jobdone ps` prints the same plan. */
 export function lookAtPod(
   options: StopOptions,
-  at: { procRoot: string; selfPid: number; jobPid?: number | undefined; fs?: ExecuteContext['fs'] },
+  at: { procRoot: string; selfPid: number; jobPid?: number | undefined; jobExitedAt?: number | undefined; fs?: ExecuteContext['fs'] },
 ): { pod: Pod; plan: StopPlan } {
-  const pod = buildPod(scanProcesses(at.procRoot, at.fs), { selfPid: at.selfPid, jobPid: at.jobPid }, at.fs === undefined ? readProcMount(at.procRoot) : {});
+  const pod = buildPod(scanProcesses(at.procRoot, at.fs), { selfPid: at.selfPid, jobPid: at.jobPid, jobExitedAt: at.jobExitedAt }, at.fs === undefined ? readProcMount(at.procRoot) : {});
   return { pod, plan: planStop(pod, options, { exited: true }) };
 }
 

@@ -195,3 +195,23 @@ test('2: the hidepid option of the proc mount under the /proc root, from mountin
   assert.match(buildPod(withoutPid1, { selfPid: 7, jobPid: 20 }).pidNamespaceDoubt ?? '', /PID 1 is not visible/);
   assert.equal(buildPod(scanProcesses(join(fixtures, 'pod-v1')), { selfPid: 7, jobPid: 20 }).pidNamespaceDoubt, undefined);
 });
+
+test("5: a process in the job's session that started after the job exited (its pid reused, then setsid) is no leftover", () => {
+  const processes = scanProcesses(join(fixtures, 'pod-v1'));
+  // tail (30, started at tick 220) is in the job's session; grep (31, tick 221) is tail's child.
+  // The job exited at 219: tail started in a session that merely reuses the job's pid.
+  const reused = buildPod(processes, { selfPid: 7, jobPid: 20, jobExitedAt: 219 });
+  assert.deepEqual([...reused.jobOrphans], []);
+  assert.equal(reused.roleOf.get(30), 'own-container');
+  assert.equal(planStop(reused, options).groups.some((g) => g.kind === 'job'), false, 'nothing of it is signalled');
+  // The job exited at 220: tail is its leftover, and so is what tail started since.
+  assert.deepEqual([...buildPod(processes, { selfPid: 7, jobPid: 20, jobExitedAt: 220 }).jobOrphans].sort(), [30, 31]);
+});
+
+test('5: /proc/uptime read as clock ticks, the unit of start times', async () => {
+  const { readUptimeTicks } = await import('../../src/proc/clock.ts');
+  const now = readUptimeTicks('/proc')!;
+  const self = scanProcesses('/proc').find((p) => p.pid === process.pid)!;
+  assert.ok(self.startTime <= now, `own start ${self.startTime} after now ${now}`);
+  assert.ok(now - self.startTime < 100 * 3600, 'ticks of 10 ms');
+});
