@@ -64,7 +64,13 @@ export interface JobState {
   exited: boolean;
 }
 
-export function planStop(pod: Pod, options: StopOptions, job: JobState = { exited: true }): StopPlan {
+/**
+ * 'starting': a container still in the runtime's init is left alone and looked at again;
+ * 'stop': the wait is over (the grace period has passed), it is stopped like any other.
+ */
+export type RuntimeInitRule = 'starting' | 'stop';
+
+export function planStop(pod: Pod, options: StopOptions, job: JobState = { exited: true }, runtimeInit: RuntimeInitRule = 'starting'): StopPlan {
   const actions = new Map<number, Action>();
   const warnings: string[] = [];
   const hostPidBlocks = pod.hostPidNamespace && !options.allowHostPid;
@@ -81,7 +87,7 @@ export function planStop(pod: Pod, options: StopOptions, job: JobState = { exite
     const sidecars = container.processes.filter((p) => !actions.has(p.pid));
     const decided = hostPidBlocks || pod.pidNamespaceDoubt !== undefined
       ? new Map(sidecars.map((p) => [p.pid, never(hostPidBlocks ? 'host-pid' : 'pid-namespace-unproven')] as const))
-      : planSidecar(container, sidecars, options, signalOf, skipped);
+      : planSidecar(container, sidecars, options, signalOf, skipped, runtimeInit);
     for (const [pid, action] of decided) actions.set(pid, action);
   }
 
@@ -183,9 +189,10 @@ function planSidecar(
   options: StopOptions,
   signalOf: (p: ProcessInfo) => string,
   skipped: (p: ProcessInfo) => boolean,
+  runtimeInit: RuntimeInitRule,
 ): Map<number, Action> {
   const decided = new Map<number, Action>();
-  if (live.some(isRuntimeInit)) {
+  if (runtimeInit === 'starting' && live.some(isRuntimeInit)) {
     for (const p of live) decided.set(p.pid, never('starting'));
     return decided;
   }
@@ -236,9 +243,14 @@ export function matches(pattern: RegExp | undefined, p: ProcessInfo): boolean {
  * The runtime's own process inside a container it is still starting: runc's init stage shows
  * as `runc:[2:INIT]` until it execs the container's command. Signalling it makes the container
  * fail to start (seen under podman); it is the container's real command that should get it.
+ * comm is anyone's to choose (prctl), and a sidecar that named itself so was never stopped: runc
+ * also runs its init as `runc init` (argv), which a sidecar's own command line is not; and the
+ * wait ends with the grace period (RuntimeInitRule).
  */
 export function isRuntimeInit(p: ProcessInfo): boolean {
-  return /^runc:\[\d:/.test(p.comm);
+  if (!/^runc:\[\d:/.test(p.comm)) return false;
+  const argv = p.cmdline;
+  return argv !== undefined && argv.length === 2 && argv[1] === 'init' && /(?:^|\/)runc[^/]*$/.test(argv[0]!);
 }
 
 export function normalizeSignal(signal: string): string {

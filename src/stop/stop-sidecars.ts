@@ -5,7 +5,7 @@ import { buildPod, type Pod } from '../pod/pod.ts';
 import { readProcMount } from '../proc/mount.ts';
 import { scanProcesses } from '../proc/scan.ts';
 import { execute, type ExecuteContext, type StopReport } from './execute.ts';
-import { planStop, type PlannedGroup, type StopPlan } from './plan.ts';
+import { planStop, type PlannedGroup, type RuntimeInitRule, type StopPlan } from './plan.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 
 export interface StopContext extends ExecuteContext {
@@ -22,16 +22,17 @@ const startingPollMs = 20;
 export function lookAtPod(
   options: StopOptions,
   at: { procRoot: string; selfPid: number; jobPid?: number | undefined; jobExitedAt?: number | undefined; fs?: ExecuteContext['fs'] },
+  runtimeInit: RuntimeInitRule = 'starting',
 ): { pod: Pod; plan: StopPlan } {
   const pod = buildPod(scanProcesses(at.procRoot, at.fs), { selfPid: at.selfPid, jobPid: at.jobPid, jobExitedAt: at.jobExitedAt }, at.fs === undefined ? readProcMount(at.procRoot) : {});
-  return { pod, plan: planStop(pod, options, { exited: true }) };
+  return { pod, plan: planStop(pod, options, { exited: true }, runtimeInit) };
 }
 
 /** Called once the job has exited: stops the pod's other containers and the job's leftovers. */
 export async function stopSidecars(options: StopOptions, ctx: StopContext): Promise<StopReport> {
   const now = ctx.now ?? (() => performance.now());
   const deadline = now() + options.graceMs;
-  const look = (graceMs: number): { pod: Pod; plan: StopPlan } => lookAtPod({ ...options, graceMs }, ctx);
+  const look = (graceMs: number, runtimeInit: RuntimeInitRule = 'starting'): { pod: Pod; plan: StopPlan } => lookAtPod({ ...options, graceMs }, ctx, runtimeInit);
   const { pod, plan: first } = look(options.graceMs);
   // A group's processes now, by the same rules as the first look (what a fresh plan would stop).
   const membersNow = (group: PlannedGroup): ProcessInfo[] => {
@@ -49,6 +50,7 @@ export async function stopSidecars(options: StopOptions, ctx: StopContext): Prom
   // container would outlive jobdone and hold the pod, so look again until none is starting.
   const isStarting = (p: StopPlan['processes'][number]): boolean => p.action.kind === 'never' && p.action.reason === 'starting';
   const seen = new Set(first.groups.filter((group) => !group.processes.every(isStarting)).map((group) => group.cgroup));
+  let waitingForInit = first.processes.some(isStarting);
   while (now() < deadline) {
     const { plan } = look(Math.max(0, Math.round(deadline - now())));
     const late = plan.groups.filter((group) => group.kind === 'sidecar' && group.targeted && !seen.has(group.cgroup));
@@ -57,10 +59,21 @@ export async function stopSidecars(options: StopOptions, ctx: StopContext): Prom
       for (const group of late) seen.add(group.cgroup);
       report = merge(report, await execute({ ...plan, groups: late, warnings: [] }, { ...ctx, waitBeforeSignalMs: 0 }));
     } else if (!plan.processes.some(isStarting)) {
+      waitingForInit = false;
       break;
     } else {
+      waitingForInit = true;
       await new Promise((resolve) => setTimeout(resolve, startingPollMs));
     }
+  }
+  // The grace period is over and a container still shows the runtime's init: whatever it is, it
+  // does not get to outlive jobdone. Stopped now like any container, with no grace left.
+  if (!waitingForInit) return report;
+  const { plan: last } = look(0, 'stop');
+  const stillStarting = last.groups.filter((group) => group.kind === 'sidecar' && group.targeted && !seen.has(group.cgroup));
+  if (stillStarting.length > 0) {
+    ctx.log.warn(`${stillStarting.length} container(s) still in the runtime's init when the grace period ended; stopping them now`);
+    report = merge(report, await execute({ ...last, groups: stillStarting, warnings: [] }, { ...ctx, waitBeforeSignalMs: 0 }));
   }
   return report;
 }
