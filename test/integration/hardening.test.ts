@@ -78,9 +78,9 @@ describe('issue 10: hostile pod, host and input', { timeout: 240_000 }, () => {
         if (first === 'ended') {
           const end = await started.finished;
           if (end.signal === 'SIGUSR1') {
-            // jobdone itself killed by the kernel's default action in the first ~2 ms (exec and
+            // jobdone itself killed by the kernel's default action in its first 5-10 ms (exec and
             // Node's own setup, before Node blocks SIGUSR1), as any program would be; nothing ran,
-            // nothing listened. With 40 signals in 200 ms, about a third of the runs get one there.
+            // nothing listened. With 40 signals in 200 ms, a third to a half of the runs get one there.
             diedBeforeNodeStarted++;
           } else {
             // A queued SIGUSR1 reached the job as it started, before its shell had set the trap:
