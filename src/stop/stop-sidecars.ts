@@ -35,8 +35,11 @@ export async function stopSidecars(options: StopOptions, ctx: StopContext): Prom
   const look = (graceMs: number, runtimeInit: RuntimeInitRule = 'starting'): { pod: Pod; plan: StopPlan } => lookAtPod({ ...options, graceMs }, ctx, runtimeInit);
   const { pod, plan: first } = look(options.graceMs);
   // A group's processes now, by the same rules as the first look (what a fresh plan would stop).
+  // Groups that finish in the same poll round share one look instead of a scan each.
+  let recent: { at: number; plan: StopPlan } | undefined;
   const membersNow = (group: PlannedGroup): ProcessInfo[] => {
-    const same = look(0).plan.groups.find((g) => g.kind === group.kind && g.cgroup === group.cgroup);
+    if (recent === undefined || now() - recent.at > 2) recent = { at: now(), plan: look(0).plan };
+    const same = recent.plan.groups.find((g) => g.kind === group.kind && g.cgroup === group.cgroup);
     return (same?.processes ?? []).filter((p) => p.action.kind === 'signal' || p.action.kind === 'watch').map((p) => p.process);
   };
   ctx = { ...ctx, membersNow };
