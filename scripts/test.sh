@@ -1,6 +1,7 @@
 #!/bin/sh
-# npm test: type-check, build dist/jobdone, run every test against the
-# TypeScript source, then the process-level tests again against dist/jobdone.
+# npm test: type-check, build dist/jobdone (and on x64 dist/arm64/jobdone), run every test
+# against the TypeScript source, then the process-level tests again against dist/jobdone, and on
+# x64 once more against the arm64 build under qemu-user.
 set -eu
 cd "$(dirname "$0")/.."
 # npm puts node_modules/.bin first in PATH, and the pinned Node 24 package links
@@ -30,9 +31,23 @@ echo "== type-check (tsc --noEmit, strict)"
 npx tsc --noEmit -p .
 echo "== build dist/jobdone"
 "$node" scripts/build.mjs
+if [ "$(uname -m)" = x86_64 ]; then
+  echo "== build dist/arm64/jobdone (cross-build; its checks run it under qemu-user)"
+  "$node" scripts/build.mjs --arch arm64
+fi
 
 echo "== all tests against the TypeScript source ($("$node" --version))"
 TEST_JOBDONE=src "$node" --import tsx --test --test-reporter=spec $(find test -name '*.test.ts' | sort)
 
 echo "== process-level tests against dist/jobdone"
 TEST_JOBDONE=dist "$node" --import tsx --test --test-reporter=spec $(find test/cli test/integration -name '*.test.ts' 2>/dev/null | sort)
+
+if [ "$(uname -m)" = x86_64 ]; then
+  # The same process-level tests against the arm64 build, run by qemu-user through binfmt_misc
+  # (test/helpers/arm64.ts says what that needs). test/arm64/ (in the first run) adds the
+  # file, --version and /proc checks and the arm64 bundle in a bare arm64 root.
+  echo "== process-level tests against dist/arm64/jobdone (arm64, under qemu-user)"
+  started=$(date +%s)
+  TEST_JOBDONE=dist-arm64 "$node" --import tsx --test --test-reporter=spec $(find test/cli test/integration -name '*.test.ts' 2>/dev/null | sort)
+  echo "== the arm64 run took $(( $(date +%s) - started )) s"
+fi

@@ -20,6 +20,8 @@ export interface LifecycleDeps {
   stopSidecars(job: { pid: number | undefined }): Promise<SidecarStopSummary>;
   log: Logger;
   now(): number;
+  /** The job just started is jobdone itself (src/job/nested.ts): it does the stop, this one passes its status through. */
+  jobIsJobdone?(pid: number): boolean;
   /** Readiness gates (src/ready): may hold the job back, or cancel it. */
   waitUntilReady?(signals: SignalForwarder): Promise<ReadyOutcome>;
   /** Called once the job has started: work that must not delay the start but would delay the stop (src/warm-up.ts). */
@@ -35,6 +37,7 @@ export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Prom
   if (ready.kind === 'not-ready') return endWithoutJob(ready, signals, deps, startedAt);
   const job = deps.startJob(config.command, config.args);
   if (job.pid !== undefined) signals.deliverTo(job.pid);
+  if (job.pid !== undefined && deps.jobIsJobdone?.(job.pid) === true) return passStatusThrough(job.pid, job.outcome, signals, deps.log);
   deps.whileJobRuns?.();
   const outcome = await job.outcome;
   signals.detach();
@@ -44,6 +47,19 @@ export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Prom
   const ms = Math.round(deps.now() - startedAt);
   deps.log.info(`done: job ${describeOutcome(outcome)}; ${stopped.summary}`, { exit: status, ms });
   deps.finished?.({ outcome, status, stopped, ms });
+  return status;
+}
+
+/**
+ * The job is a jobdone (an ENTRYPOINT repeated in the command): it stops the sidecars, logs the
+ * stop and writes the termination message. A second stop would find nothing and warn about
+ * shareProcessNamespace, and a second message would overwrite the first, so this one only
+ * forwards signals (already set up) and exits with the inner one's status.
+ */
+async function passStatusThrough(pid: number, outcome: Promise<JobOutcome>, signals: SignalForwarder, log: Logger): Promise<number> {
+  log.info(`the job is jobdone itself (pid ${pid}): it stops the sidecars and reports; this one forwards signals and passes its exit status through`);
+  const status = exitStatusOf(await outcome);
+  signals.detach();
   return status;
 }
 

@@ -8,6 +8,7 @@ import { ExitCode } from './exit-codes.ts';
 import { runInstall } from './install/run-install.ts';
 import { withDeadline } from './job/deadline.ts';
 import { forwardSignals } from './job/forward-signals.ts';
+import { jobIsNestedRun } from './job/nested.ts';
 import { startJob } from './job/run-job.ts';
 import { runLifecycle } from './lifecycle.ts';
 import { createLogger, writeToStderr } from './log/logger.ts';
@@ -47,6 +48,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
         }),
         startJob: config.timeoutMs === undefined ? startJob
           : (command, args) => withDeadline(startJob(command, args), { timeoutMs: config.timeoutMs!, graceMs: config.stop.graceMs, log }),
+        jobIsJobdone: (pid) => jobIsNestedRun(pid),
         stopSidecars: (job) => stopAfterJob(config, job, log),
         waitUntilReady: (signals) => waitForSidecars(config, signals, log),
         // Compile the stop path on a made-up pod while the job runs, not after it has ended.

@@ -40,6 +40,8 @@ function fakes(ready: ReadyOutcome, outcome: JobOutcome = { kind: 'exited', code
     },
     log: createLogger({ format: 'text', level: 'info', write: (line) => lines.push(line) }),
     now: () => 0,
+    whileJobRuns: () => events.push('whileJobRuns'),
+    finished: () => events.push('finished'),
   };
   return { deps, events, lines };
 }
@@ -51,27 +53,38 @@ describe('lifecycle', () => {
   it('ready: signal handlers, then the wait, then the job', async () => {
     const f = fakes({ kind: 'ready' });
     assert.equal(await runLifecycle(config, f.deps), 5);
-    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'deliverTo 42', 'detach', 'stopSidecars 42']);
+    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'deliverTo 42', 'whileJobRuns', 'detach', 'stopSidecars 42', 'finished']);
+  });
+
+  it('a job that is jobdone itself: signals still reach it, its status passes through, no second stop, no second termination message, one line', async () => {
+    const f = fakes({ kind: 'ready' }, { kind: 'exited', code: 3 });
+    f.deps.jobIsJobdone = (pid) => {
+      f.events.push(`jobIsJobdone ${pid}`);
+      return true;
+    };
+    assert.equal(await runLifecycle(config, f.deps), 3);
+    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'deliverTo 42', 'jobIsJobdone 42', 'detach']);
+    assert.deepEqual(f.lines, ['jobdone: the job is jobdone itself (pid 42): it stops the sidecars and reports; this one forwards signals and passes its exit status through\n']);
   });
 
   it('not ready: the job never starts, queued signals are dropped, the sidecars are stopped, the wait decides the status', async () => {
     const f = fakes({ kind: 'not-ready', status: 124, reason: 'readiness gate x did not pass within 1000 ms' });
     assert.equal(await runLifecycle(config, f.deps), 124);
-    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'detach', 'stopSidecars undefined']);
+    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'detach', 'stopSidecars undefined', 'finished']);
     assert.match(f.lines.join(''), /done: job not started \(readiness gate x did not pass within 1000 ms\); nothing to stop exit=124/);
   });
 
   it('a job killed by a signal gives 128+N, after the sidecars were stopped', async () => {
     const f = fakes({ kind: 'ready' }, { kind: 'signaled', signal: 'TERM' });
     assert.equal(await runLifecycle(config, f.deps), 143);
-    assert.deepEqual(f.events.slice(-2), ['detach', 'stopSidecars 42']);
+    assert.deepEqual(f.events.slice(-3), ['detach', 'stopSidecars 42', 'finished']);
     assert.match(f.lines.join(''), /job killed by SIGTERM \(exit 143\)/);
   });
 
   it('a job that cannot start gives 127, one error line, and the sidecars are still stopped so the pod ends', async () => {
     const f = fakes({ kind: 'ready' }, { kind: 'not-started', code: 127, reason: 'command "x" not found in PATH (ENOENT)' }, 'not started');
     assert.equal(await runLifecycle(config, f.deps), 127);
-    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'detach', 'stopSidecars undefined']);
+    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'whileJobRuns', 'detach', 'stopSidecars undefined', 'finished']);
     assert.match(f.lines.join(''), /error: cannot start the job: command "x" not found in PATH/);
   });
 });

@@ -1,7 +1,7 @@
 // The one validated configuration object. Options are parsed once, at the edge
 // (src/config/parse.ts), into this shape; nothing downstream re-checks them.
 import type { LogFormat, LogLevel } from '../log/logger.ts';
-import type { ReadyOptions, ShutdownOptions } from './mesh.ts';
+import type { ReadyOptions, ShutdownOptions } from './gates.ts';
 
 /** How sidecars are chosen and stopped once the job has ended. */
 export interface StopOptions {

@@ -80,3 +80,12 @@ export const optionSpecs: readonly OptionSpec[] = [
 export function envName(spec: OptionSpec): string {
   return 'JOBDONE_' + spec.name.toUpperCase().replace(/-/g, '_');
 }
+
+/** The option a command-line token names (--name, --name=VALUE, -x) among these, and its inline value. */
+export function optionForToken(token: string, specs: readonly OptionSpec[]): { spec: OptionSpec; inlineValue: string | undefined } | undefined {
+  const equals = token.indexOf('=');
+  const long = token.startsWith('--');
+  const key = long ? token.slice(2, equals === -1 ? undefined : equals) : token.slice(1);
+  const spec = specs.find((candidate) => (long ? candidate.name === key : candidate.short === key));
+  return spec && { spec, inlineValue: long && equals !== -1 ? token.slice(equals + 1) : undefined };
+}

@@ -5,10 +5,11 @@ import { statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import type { RunConfig, StopOptions, LogOptions, PsConfig, SidecarConfig, TerminationLogTarget } from './config.ts';
-import { parseDuration } from './duration.ts';
-import { envName, optionSpecs, type OptionSpec, type Subcommand } from './options.ts';
-import { parseSignal } from './signals.ts';
-import { meshOptions, type MeshOptions, type MeshReader } from './mesh.ts';
+import { parseDuration } from '../duration.ts';
+import { envName, optionForToken, optionSpecs, type OptionSpec, type Subcommand } from './options.ts';
+import { parseSignal } from '../signals.ts';
+import { meshOptions, type MeshOptions, type MeshReader } from './gates.ts';
+import { terminationLogTarget } from './termination-log.ts';
 
 export class UsageError extends Error {}
 
@@ -84,15 +85,12 @@ function readFlags(argv: readonly string[], specs: readonly OptionSpec[], subcom
 }
 
 function findSpec(token: string, specs: readonly OptionSpec[], subcommand: Subcommand): { spec: OptionSpec; inlineValue: string | undefined } {
-  const equals = token.indexOf('=');
-  const long = token.startsWith('--');
-  const key = long ? token.slice(2, equals === -1 ? undefined : equals) : token.slice(1);
-  const spec = specs.find((candidate) => (long ? candidate.name === key : candidate.short === key));
-  if (spec === undefined) {
+  const found = optionForToken(token, specs);
+  if (found === undefined) {
     const where = subcommand === 'run' ? '' : ` for jobdone ${subcommand}`;
     throw new UsageError(`unknown option ${JSON.stringify(token)}${where}; see jobdone ${subcommand === 'run' ? '' : subcommand + ' '}--help (put the job after -- if it starts with a dash)`);
   }
-  return { spec, inlineValue: long && equals !== -1 ? token.slice(equals + 1) : undefined };
+  return found;
 }
 
 function readEnvironment(env: NodeJS.ProcessEnv, specs: readonly OptionSpec[]): Raw {
@@ -250,11 +248,8 @@ function procRootOption(raw: Raw): string {
   return path;
 }
 
-/** Unset: /dev/termination-log if it exists (in Kubernetes); '': off; a path: that file. */
 function terminationLogOption(raw: Raw): TerminationLogTarget | undefined {
-  const path = single(raw, 'termination-log');
-  if (path === undefined) return { path: '/dev/termination-log', onlyIfPresent: true };
-  return path === '' ? undefined : { path, onlyIfPresent: false };
+  return terminationLogTarget(single(raw, 'termination-log'));
 }
 
 function psConfig(raw: Raw, positional: string[]): PsConfig {
@@ -290,7 +285,7 @@ function installDirectory(positional: readonly string[]): string {
   return dir;
 }
 
-/** --preset, --wait-*, --shutdown-http: parsed in mesh.ts over this view of the raw options. */
+/** --preset, --wait-*, --shutdown-http: parsed in gates.ts over this view of the raw options. */
 function meshReader(raw: Raw): MeshReader {
   return {
     list: (name) => raw.get(name) ?? [],

@@ -168,12 +168,6 @@ export function presetTable(): Array<{ name: string; sidecar: string; wait: stri
   }));
 }
 
-/** The README's presets table (a test checks the README holds exactly this). */
-export function presetsMarkdown(): string {
-  const rows = presetTable().map((row) => `| \`${row.name}\` | ${row.sidecar} | \`${row.wait}\` | \`${row.shutdown}\` | \`${row.signal}\` | ${row.note} |`);
-  return ['| preset | sidecar | waits for | shutdown call | signal fallback | needs |', '|---|---|---|---|---|---|', ...rows.map((r) => r.replace(/`-`/g, '-'))].join('\n');
-}
-
 /** The presets section of `jobdone --help`. */
 export function presetsHelp(): string[] {
   const lines = ['Presets (--preset NAME[:KEY=VALUE...], endpoints on 127.0.0.1 unless host= is set):'];

@@ -1,7 +1,7 @@
 // --timeout: a deadline for the job, as GNU timeout gives one. When it passes the job's process
 // group gets SIGTERM, then SIGKILL after the grace period; the outcome becomes 'timed-out' (exit
 // 124) whatever the job then did, so a timeout always reads as one in the exit status and logs.
-import { formatDuration } from '../config/duration.ts';
+import { formatDuration } from '../duration.ts';
 import type { Logger } from '../log/logger.ts';
 import { sendSignal } from '../proc/kill.ts';
 import type { JobOutcome, RunningJob } from './run-job.ts';

@@ -10,8 +10,8 @@
 // Not execa: with stdio inherited and no shell it adds nothing here, and loading it
 // (about 115 KB of bundle, most of node:stream behind it) cost 20 ms of a 60 ms start.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { formatDuration } from '../config/duration.ts';
-import { signalNumber } from '../config/signals.ts';
+import { formatDuration } from '../duration.ts';
+import { signalNumber } from '../signals.ts';
 import { ExitCode, exitCodeForSignal } from '../exit-codes.ts';
 
 export type JobOutcome =

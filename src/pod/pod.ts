@@ -93,12 +93,14 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
     if (siblings === undefined) childrenOf.set(p.ppid, [p]);
     else siblings.push(p);
   }
-  // A zombie has left its cgroup: the kernel reports it elsewhere (the root, seen in the sandbox),
-  // which would make it a container of its own. It belongs with its parent, which will reap it.
+  // A process that has begun to exit (zombies too) has left its cgroup: the kernel reports it
+  // elsewhere (the root, seen in the sandbox), which would make it a container of its own. It
+  // belongs with its parent, which will reap it.
+  const leftItsCgroup = (p: ProcessInfo): boolean => p.state === 'Z' || p.exiting === true;
   const cgroupOf = (p: ProcessInfo): string | undefined => {
-    if (p.state !== 'Z') return p.cgroup;
+    if (!leftItsCgroup(p)) return p.cgroup;
     const parent = byPid.get(p.ppid);
-    return parent !== undefined && parent.pid !== 1 && parent.state !== 'Z' ? parent.cgroup : p.cgroup;
+    return parent !== undefined && parent.pid !== 1 && !leftItsCgroup(parent) ? parent.cgroup : p.cgroup;
   };
   const { selfPid } = identity;
   const jobPid = identity.jobPid;

@@ -9,7 +9,15 @@ export interface StatFields {
   pgrp: number;
   session: number;
   startTime: number;
+  /**
+   * PF_EXITING in the flags (field 9): the process has begun to exit. From then on the kernel
+   * reports its cgroup v1 paths as `/`, before it is a zombie (state Z) and after.
+   */
+  exiting: boolean;
 }
+
+/** include/linux/sched.h */
+const PF_EXITING = 0x4;
 
 /**
  * Parses /proc/<pid>/stat. comm is whatever the process set (prctl PR_SET_NAME), so it may hold
@@ -28,10 +36,11 @@ export function parseStat(text: string): StatFields | undefined {
   const pgrp = Number(rest[2]);
   const session = Number(rest[3]);
   const state = rest[0] ?? '';
+  const flags = Number(rest[6]);
   if (!Number.isInteger(pid) || state.length !== 1 || !Number.isInteger(ppid) || !Number.isInteger(startTime)) {
     return undefined;
   }
-  return { pid, comm: text.slice(open + 1, close), state, ppid, pgrp, session, startTime };
+  return { pid, comm: text.slice(open + 1, close), state, ppid, pgrp, session, startTime, exiting: (flags & PF_EXITING) !== 0 };
 }
 
 /** Real uid from /proc/<pid>/status (`Uid:\treal\teffective\tsaved\tfs`). */

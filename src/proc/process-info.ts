@@ -8,6 +8,8 @@ export interface ProcessInfo {
   uid: number | undefined;
   /** One-letter state from stat: R, S, D, Z, T, ... ('Z' is a zombie: exited, not yet reaped). */
   state: string;
+  /** It has begun to exit (PF_EXITING; zombies too): its cgroup file no longer says where it ran. Absent means false. */
+  exiting?: boolean;
   /** Clock ticks after boot (stat field 22); with pid it identifies a process across pid reuse. */
   startTime: number;
   /** Kernel's 15-character process name, from stat. */

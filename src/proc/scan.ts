@@ -24,10 +24,14 @@ export function scanProcesses(procRoot: string, fs: ProcFs = nodeProcFs): Proces
 /** One process, or undefined when it does not exist (any more) or its stat cannot be read. */
 export function readProcess(procRoot: string, pid: number, fs: ProcFs = nodeProcFs): ProcessInfo | undefined {
   const dir = `${procRoot}/${pid}`;
-  const stat = readStatOnly(procRoot, pid, fs);
-  if (stat === undefined) return undefined;
+  // cgroup before stat: a process that begins to exit between the two reads shows `/` in its
+  // cgroup file (v1 hierarchies), which would make it a container of its own. PF_EXITING is
+  // never cleared, so a stat read afterwards that does not show it proves the cgroup was read
+  // while the process still ran; one that does show it tells the pod model not to trust it.
   const cgroup = readField(fs, `${dir}/cgroup`);
   if (cgroup === gone) return undefined;
+  const stat = readStatOnly(procRoot, pid, fs);
+  if (stat === undefined) return undefined;
   return withLazyFields(stat, cgroup, dir, fs);
 }
 
@@ -48,6 +52,7 @@ function withLazyFields(stat: StatFields, cgroup: string | undefined, dir: strin
     pgrp: stat.pgrp,
     session: stat.session,
     state: stat.state,
+    exiting: stat.exiting,
     startTime: stat.startTime,
     comm: stat.comm,
     cgroup,

@@ -3,11 +3,11 @@
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { basename } from 'node:path';
-import type { ReadinessGate } from '../config/mesh.ts';
+import type { ReadinessGate } from '../config/gates.ts';
 import { buildPod } from '../pod/pod.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { scanProcesses } from '../proc/scan.ts';
-import { describeError, httpRequest } from '../shutdown/http-request.ts';
+import { describeError, httpRequest } from '../http/request.ts';
 
 export type ProbeResult = { ok: true; detail: string } | { ok: false; detail: string };
 

@@ -1,9 +1,9 @@
 // Hold the job back until every readiness gate has passed. Pure orchestration over injected
 // probes, clock and signals: a gate that passed stays passed, the others are polled with a short
 // growing interval, and the wait ends early on a terminating signal (the pod is being deleted).
-import type { ReadinessGate, ReadyOptions } from '../config/mesh.ts';
-import { describeGate } from '../config/mesh.ts';
-import { signalNumber } from '../config/signals.ts';
+import type { ReadinessGate, ReadyOptions } from '../config/gates.ts';
+import { describeGate } from '../config/gates.ts';
+import { signalNumber } from '../signals.ts';
 import { ExitCode, exitCodeForSignal } from '../exit-codes.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ProbeResult } from './probes.ts';

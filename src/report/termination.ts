@@ -3,7 +3,7 @@
 // pod status say how the job ended and what happened to the sidecars without reading logs.
 import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { TerminationLogTarget } from '../config/config.ts';
-import { optionSpecs } from '../config/options.ts';
+import { terminationLogOfRefusedInvocation } from '../config/termination-log.ts';
 import { describeOutcome, type JobOutcome } from '../job/run-job.ts';
 import type { Logger } from '../log/logger.ts';
 import type { StopReport } from '../stop/execute.ts';
@@ -89,22 +89,10 @@ function writeRegularFileNonBlocking(path: string, message: string): void {
 }
 
 /**
- * Where the message goes when the configuration itself could not be parsed (exit 125): the same
- * rules as the option, read leniently from argv (before `--`) and the environment.
+ * Where the message goes when the configuration itself could not be parsed (exit 125): the
+ * parser's own option table and rules, read leniently (config/termination-log.ts).
  */
-export function terminationTargetFromRaw(argv: readonly string[], env: NodeJS.ProcessEnv): TerminationLogTarget | undefined {
-  let value: string | undefined = env.JOBDONE_TERMINATION_LOG;
-  const takesValue = new Set(optionSpecs.filter((spec) => spec.kind !== 'flag').map((spec) => `--${spec.name}`));
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === '--' || !token.startsWith('-')) break;
-    if (token === '--termination-log' && i + 1 < argv.length) value = argv[++i];
-    else if (token.startsWith('--termination-log=')) value = token.slice('--termination-log='.length);
-    else if (takesValue.has(token)) i++;
-  }
-  if (value === undefined) return { path: '/dev/termination-log', onlyIfPresent: true };
-  return value === '' ? undefined : { path: value, onlyIfPresent: false };
-}
+export const terminationTargetFromRaw = terminationLogOfRefusedInvocation;
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;

@@ -1,10 +1,10 @@
 // Ask sidecars to stop through their own endpoints before any signal, and decide how the signal
 // fallback is timed. A sidecar that exits through its endpoint exits 0 and needs no permission
 // to be signalled (a non-root job cannot signal istio-proxy's UID 1337 at all).
-import type { ShutdownCall } from '../config/mesh.ts';
+import type { ShutdownCall } from '../config/gates.ts';
 import { describeHttp } from '../config/endpoints.ts';
 import type { Logger } from '../log/logger.ts';
-import { httpRequest, type HttpResult } from './http-request.ts';
+import { httpRequest, type HttpResult } from '../http/request.ts';
 
 export interface ShutdownResult {
   calls: number;

@@ -4,7 +4,7 @@
 // signal that ended CMD is one jobdone forwarded (the kubelet's or a main jobdone's stop request),
 // the sidecar exits exitCodeOnStop (0) instead. It never looks at or stops other containers.
 import type { SidecarConfig } from '../config/config.ts';
-import { signalNumber } from '../config/signals.ts';
+import { signalNumber } from '../signals.ts';
 import type { SignalForwarder } from '../job/forward-signals.ts';
 import { describeOutcome, exitStatusOf, type JobOutcome, type RunningJob } from '../job/run-job.ts';
 import type { Logger } from '../log/logger.ts';

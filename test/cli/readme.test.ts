@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
-import { readmePath, readmeWithTable } from '../../scripts/readme-options.ts';
+import { presetsMarkdown, readmePath, readmeWithTable } from '../../scripts/readme-tables.ts';
 import { exitCodeTable } from '../../src/config/help.ts';
 
-it('the README configuration table matches the option table (run scripts/readme-options.ts --write)', () => {
+it('the README configuration table matches the option table (run scripts/readme-tables.ts --write)', () => {
   const readme = readFileSync(readmePath, 'utf8');
   assert.equal(readme, readmeWithTable(readme));
+});
+
+it('the README lists exactly the presets table', () => {
+  const readme = readFileSync(readmePath, 'utf8');
+  assert.ok(readme.includes(presetsMarkdown()), 'README.md presets table is out of date: paste presetsMarkdown() from scripts/readme-tables.ts');
 });
 
 it('the README documents every exit code that --help lists', () => {

@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isLoopbackHost, parseHttpEndpoint, parseTcpEndpoint } from '../../src/config/endpoints.ts';
-import { describeGate } from '../../src/config/mesh.ts';
-import { parseInvocation, UsageError } from '../../src/config/parse.ts';
-import { parsePresets, presetsMarkdown } from '../../src/config/presets.ts';
-import { repoRoot } from '../helpers/jobdone.ts';
-
-function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const invocation = parseInvocation([...argv, '--', 'true'], env);
-  assert.equal(invocation.kind, 'run');
-  return (invocation as Extract<typeof invocation, { kind: 'run' }>).config;
-}
-
-function usage(argv: string[], env: NodeJS.ProcessEnv = {}): string {
-  try {
-    parseInvocation([...argv, '--', 'true'], env);
-  } catch (error) {
-    assert.ok(error instanceof UsageError, String(error));
-    return error.message;
-  }
-  assert.fail(`accepted ${argv.join(' ')}`);
-}
+import { describeGate } from '../../src/config/gates.ts';
+import { parseInvocation } from '../../src/config/parse.ts';
+import { parsePresets } from '../../src/config/presets.ts';
+import { runConfig as run, usageError as usage } from '../helpers/config.ts';
 
 describe('loopback check', () => {
   it('accepts 127.0.0.0/8, ::1, IPv4-mapped 127.x and localhost; refuses the rest', () => {
@@ -84,11 +66,6 @@ describe('presets', () => {
     assert.deepEqual(run([]).ready?.gates, []);
     assert.match(usage(['--wait-http', 'POST http://127.0.0.1/']), /readiness is checked with GET/);
     assert.match(usage(['--wait-timeout', 'soon']), /bad duration "soon" for --wait-timeout/);
-  });
-
-  it('the README lists exactly the presets table', () => {
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-    assert.ok(readme.includes(presetsMarkdown()), 'README.md presets table is out of date: paste presetsMarkdown() from src/config/presets.ts');
   });
 });
 

@@ -2,12 +2,14 @@
 // (never a skip in CI), bounded calls, and one run's images and pods, named with
 // this process's pid so that cleanup removes only what this run made.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { repoRoot } from '../helpers/jobdone.ts';
-import { importBase, podmanConfig, type BaseName } from './local-images.ts';
+import { exampleImages, importBase, ownerIsDead, prepareNpmCache, type BaseName } from './local-images.ts';
+
+export const podmanConfig = join(repoRoot, 'test', 'e2e', 'containers.conf');
 
 export interface PodmanResult {
   code: number | null;
@@ -49,14 +51,6 @@ export async function podmanOk(args: readonly string[], timeoutMs?: number): Pro
   return result.stdout;
 }
 
-/** Example image name (as the examples spell it) -> how to build it here. */
-const exampleImages: Record<string, { context: string; args: (tag: (name: string) => string) => Record<string, string> }> = {
-  countdown: { context: 'images/countdown', args: (tag) => ({ JOBDONE_IMAGE: tag('jobdone'), BASE: tag('busybox') }) },
-  'endless-sidecar': { context: 'images/endless-sidecar', args: (tag) => ({ BASE: tag('bash') }) },
-  'fake-mesh-proxy': { context: 'images/fake-mesh-proxy', args: (tag) => ({ BASE: tag('busybox') }) },
-  'static-job': { context: 'images/static-job', args: (tag) => ({ BUSYBOX_IMAGE: tag('busybox') }) },
-};
-
 export interface ContainerOutcome {
   exitCode: number;
   stdout: string;
@@ -97,14 +91,7 @@ export class E2eRun {
 
   /** Pods and images of earlier runs whose process died before its cleanup (a killed test run). */
   async sweepAbandoned(): Promise<void> {
-    const alive = (pid: string): boolean => {
-      try {
-        process.kill(Number(pid), 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
+    const alive = (pid: string): boolean => !ownerIsDead(pid);
     const pods = (await podman(['pod', 'ls', '--format', '{{.Name}}'])).stdout.split('\n');
     for (const pod of pods) {
       const owner = /^jobdone-e2e-(\d+)-/.exec(pod)?.[1];
@@ -117,37 +104,71 @@ export class E2eRun {
     }
   }
 
-  async buildImages(): Promise<void> {
+  /** Tags made by buildMultiArch (cleanup removes them with the others). */
+  private readonly multiArchTags = new Set<string>();
+
+  /**
+   * The Dockerfile built for both CPUs into one manifest list, tag('jobdone-multiarch') (the
+   * build stage runs on this machine's CPU and cross-builds arm64), then for each CPU the blog
+   * pod's images from that CPU's bases and that CPU's instance of the list:
+   * tag('countdown-<arch>'), tag('endless-sidecar-<arch>'). arm64 runs under qemu-user.
+   */
+  async buildMultiArch(): Promise<void> {
     await this.sweepAbandoned();
     this.imagesBefore = new Set((await podmanOk(['images', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
     let started = performance.now();
-    for (const base of ['busybox', 'bash', 'node-build'] as BaseName[]) importBase(base, this.tag(base));
+    const npmCache = join(this.work, 'npm-cache');
+    prepareNpmCache(npmCache);
+    this.timings.npmCache = performance.now() - started;
+    started = performance.now();
+    for (const base of ['busybox', 'bash', 'node-build-cross', 'busybox-arm64', 'bash-arm64'] as BaseName[]) importBase(base, this.tag(base), { command: 'podman', env: env() }, { npmCache });
+    rmSync(npmCache, { recursive: true, force: true });
     this.timings.bases = performance.now() - started;
 
-    // The build has no network: npm ci --offline inside it reads a prepared npm cache. It
-    // starts as a copy of this machine's cache, and an npm ci of the same lockfile here (the
-    // registry is reachable from the host) adds whatever the build will ask for and the copy
-    // lacks: with registry URLs omitted from the lockfile, npm also needs the packuments.
     started = performance.now();
-    const cacheDir = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
-    const cacheCopy = join(this.work, 'npm-cache');
-    const project = join(this.work, 'npm-prepare');
-    cpSync(cacheDir, cacheCopy, { recursive: true });
-    mkdirSync(project);
-    for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(repoRoot, file), join(project, file));
-    const prepare = spawnSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--cache', cacheCopy], { cwd: project, encoding: 'utf8', timeout: 180_000 });
-    if (prepare.status !== 0) throw new Error(`preparing the npm cache for the offline build failed: ${prepare.stderr}`);
-    rmSync(project, { recursive: true, force: true });
+    const list = this.tag('jobdone-multiarch');
+    this.multiArchTags.add(list);
+    await podmanOk([
+      'build', '--network', 'none', '--pull=never', '--platform', 'linux/amd64,linux/arm64', '--manifest', list,
+      // Podman 4.3 leaves BUILDPLATFORM unset (see the Dockerfile): the build stage runs here, natively.
+      '--build-arg', `BUILDPLATFORM=linux/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+      '--build-arg', `NODE_IMAGE=${this.tag('node-build-cross')}`,
+      '-f', join(repoRoot, 'Dockerfile'), repoRoot,
+    ], 600_000);
+    this.timings.jobdoneMultiArch = performance.now() - started;
+
+    started = performance.now();
+    for (const arch of ['amd64', 'arm64'] as const) {
+      const base = (name: string): string => this.tag(arch === 'arm64' ? `${name}-arm64` : name);
+      for (const [name, args] of [['countdown', { JOBDONE_IMAGE: list, BASE: base('busybox') }], ['endless-sidecar', { BASE: base('bash') }]] as const) {
+        const tag = this.tag(`${name}-${arch}`);
+        this.multiArchTags.add(tag);
+        const buildArgs = Object.entries(args).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]);
+        await podmanOk(['build', '--network', 'none', '--pull=never', '--platform', `linux/${arch}`, ...buildArgs, '-t', tag, join(repoRoot, exampleImages[name]!.context)], 180_000);
+      }
+    }
+    this.timings.blogImages = performance.now() - started;
+  }
+
+  async buildImages(): Promise<void> {
+    await this.sweepAbandoned();
+    this.imagesBefore = new Set((await podmanOk(['images', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
+    // The build has no network: the node-build base carries an npm cache that answers npm ci.
+    let started = performance.now();
+    const npmCache = join(this.work, 'npm-cache');
+    prepareNpmCache(npmCache);
     this.timings.npmCache = performance.now() - started;
+    started = performance.now();
+    for (const base of ['busybox', 'bash', 'node-build'] as BaseName[]) importBase(base, this.tag(base), { command: 'podman', env: env() }, { npmCache });
+    rmSync(npmCache, { recursive: true, force: true });
+    this.timings.bases = performance.now() - started;
+
     started = performance.now();
     await podmanOk([
       'build', '--network', 'none', '--pull=never',
-      '--volume', `${cacheCopy}:/npm-cache`,
       '--build-arg', `NODE_IMAGE=${this.tag('node-build')}`,
-      '--build-arg', 'NPM_CI_FLAGS=--offline --cache /npm-cache',
       '-t', this.tag('jobdone'), '-f', join(repoRoot, 'Dockerfile'), repoRoot,
     ], 300_000);
-    rmSync(cacheCopy, { recursive: true, force: true });
     this.timings.jobdoneImage = performance.now() - started;
 
     started = performance.now();
@@ -220,8 +241,10 @@ export class E2eRun {
   /** Pods, then images of this run; also when a test failed half-way. */
   async cleanup(): Promise<void> {
     for (const pod of [...this.pods]) await this.removePod(pod).catch(() => undefined);
-    const tags = ['jobdone', ...Object.keys(exampleImages), 'busybox', 'bash', 'node-build'].map((name) => this.tag(name));
-    for (const tag of tags) await podman(['rmi', '--force', tag]).catch(() => undefined);
+    const tags = ['jobdone', ...Object.keys(exampleImages), 'busybox', 'bash', 'node-build', 'node-build-cross', 'busybox-arm64', 'bash-arm64'].map((name) => this.tag(name));
+    // A manifest list is removed with podman manifest rm; its instances are then untagged layers.
+    for (const tag of this.multiArchTags) await podman(['manifest', 'rm', tag]).catch(() => undefined);
+    for (const tag of [...this.multiArchTags, ...tags]) await podman(['rmi', '--force', tag]).catch(() => undefined);
     if (this.imagesBefore !== undefined) {
       // Children before parents: newest first, two passes for layer chains.
       for (let pass = 0; pass < 2; pass++) {

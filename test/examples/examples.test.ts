@@ -15,8 +15,10 @@ import { repoRoot } from '../helpers/jobdone.ts';
 const k8sDir = join(repoRoot, 'examples', 'k8s');
 const composeFile = join(repoRoot, 'examples', 'compose', 'compose.yaml');
 const manifests = readdirSync(k8sDir).filter((name) => name.endsWith('.yaml')).sort();
+/** Variations the README shows (a job that is not root, the preset from the environment). */
+const meshManifests = readdirSync(join(k8sDir, 'mesh')).filter((name) => name.endsWith('.yaml')).sort().map((name) => `mesh/${name}`);
 
-interface Container { name: string; command?: string[]; args?: string[]; image: string }
+interface Container { name: string; command?: string[]; args?: string[]; image: string; env?: Array<{ name: string; value?: string }> }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML, checked by the schema
 function load(name: string): Record<string, any> {
@@ -35,7 +37,7 @@ describe('Kubernetes examples', () => {
     assert.deepEqual(manifests, ['job-baked-in.yaml', 'job-initcontainer.yaml', 'job-istio.yaml', 'job-linkerd.yaml']);
   });
 
-  for (const name of manifests) {
+  for (const name of [...manifests, ...meshManifests]) {
     it(`${name}: a valid batch/v1 Job, shareProcessNamespace, jobdone as the main command with accepted options`, () => {
       const doc = load(name);
       new Job(doc as never).validate(); // throws with the path of the first violation
@@ -45,7 +47,8 @@ describe('Kubernetes examples', () => {
       const main = (pod.containers as Container[]).find((container) => container.name === 'main');
       assert.ok(main?.command, 'a main container with a command');
       assert.equal(main.command[0], '/jobdone/jobdone');
-      const invocation = parseInvocation(main.command.slice(1), {});
+      const env = Object.fromEntries((main.env ?? []).map((variable) => [variable.name, variable.value]));
+      const invocation = parseInvocation(main.command.slice(1), env);
       assert.equal(invocation.kind, 'run');
     });
   }
@@ -84,8 +87,18 @@ describe('compose example', () => {
       assert.equal(services[name]!.network_mode, 'service:pause', name);
       assert.equal(services[name]!.networks, undefined, name);
     }
-    const command = services.job!.command as string[];
-    assert.equal(command[0], '/jobdone/jobdone');
-    assert.equal(parseInvocation(command.slice(1), {}).kind, 'run');
+  });
+
+  it("jobdone runs once: the job image's ENTRYPOINT is jobdone, the service adds no command that repeats it, and its JOBDONE_* settings are valid", () => {
+    const compose = parse(readFileSync(composeFile, 'utf8'));
+    const job = compose.services.job as { command?: unknown; environment: Record<string, string> };
+    const dockerfile = readFileSync(join(repoRoot, 'images', 'countdown', 'Dockerfile'), 'utf8');
+    assert.match(dockerfile, /^ENTRYPOINT \["\/jobdone\/jobdone", "--"\]$/m);
+    // A compose `command:` is appended to the ENTRYPOINT: one naming jobdone would run it twice.
+    assert.equal(job.command, undefined);
+    const settings = Object.fromEntries(Object.entries(job.environment).filter(([key]) => key.startsWith('JOBDONE_')));
+    assert.ok(Object.keys(settings).length > 0);
+    const invocation = parseInvocation(['--', '/usr/local/bin/countdown'], settings);
+    assert.equal(invocation.kind, 'run');
   });
 });

@@ -1,5 +1,7 @@
-// How tests start jobdone: from the TypeScript source (default) or the built
-// executable (TEST_JOBDONE=dist). The same tests run against both.
+// How tests start jobdone: from the TypeScript source (default), the built executable
+// (TEST_JOBDONE=dist: dist/jobdone, this machine's CPU) or one CPU's build
+// (TEST_JOBDONE=dist-arm64 or dist-x64: dist/<arch>/jobdone; the other CPU's runs under
+// qemu-user through binfmt_misc). The same tests run against all of them.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -7,14 +9,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readStatOnly } from '../../src/proc/scan.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const target: 'src' | 'dist' = process.env.TEST_JOBDONE === 'dist' ? 'dist' : 'src';
-export const distExecutable = join(repoRoot, 'dist', 'jobdone');
+const distArch = /^dist-(x64|arm64)$/.exec(process.env.TEST_JOBDONE ?? '')?.[1];
+export const target: 'src' | 'dist' = process.env.TEST_JOBDONE === 'dist' || distArch !== undefined ? 'dist' : 'src';
+export const distExecutable = distArch === undefined ? join(repoRoot, 'dist', 'jobdone') : join(repoRoot, 'dist', distArch, 'jobdone');
 const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 /** argv that starts jobdone, e.g. [node, --import, tsx, src/main.ts] or [dist/jobdone]. */
 export function jobdoneArgv(): string[] {
   if (target === 'dist') {
-    if (!existsSync(distExecutable)) throw new Error(`TEST_JOBDONE=dist but ${distExecutable} is missing: run npm run build`);
+    if (!existsSync(distExecutable)) throw new Error(`TEST_JOBDONE=${process.env.TEST_JOBDONE} but ${distExecutable} is missing: run npm run build${distArch === undefined ? '' : ` -- --arch ${distArch}`}`);
     return [distExecutable];
   }
   return [process.execPath, '--import', tsxLoader, join(repoRoot, 'src', 'main.ts')];

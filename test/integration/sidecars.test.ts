@@ -50,6 +50,24 @@ describe('stopping sidecars in a pod', { skip, timeout: 60_000 }, () => {
     }
   });
 
+  it("jobdone -- jobdone -- sh -c 'exit 3' (an ENTRYPOINT repeated in the command): exit 3, one stop, one done: line, no shareProcessNamespace warning", async (t) => {
+    const pod = await createPod({ name: 'nested', t });
+    const sidecar = await pod.start({ name: 'sidecar', command: blogSidecar });
+    const main = await jobdone(pod, ['--', ...jobdoneArgv(), '--', 'sh', '-c', 'exit 3']);
+    assert.equal((await main.exited).code, 3, main.stderr.text);
+    const stderr = main.stderr.text;
+    assert.deepEqual(await sidecar.exited, { code: 0, signal: null });
+    assert.equal(sidecar.stdout.text, 'stopping now!\n');
+    const count = (pattern: RegExp): number => stderr.split('\n').filter((line) => pattern.test(line)).length;
+    assert.equal(count(/stopping sidecar container/), 1, stderr);
+    assert.equal(count(/sent SIGTERM pid=\d+ comm=sleep/), 1, stderr);
+    assert.equal(count(/done: job exited with code 3; 1 container\(s\) stopped/), 1, stderr);
+    assert.equal(count(/^jobdone: done:/), 1, stderr);
+    assert.equal(count(/the job is jobdone itself \(pid \d+\): it stops the sidecars and reports; this one forwards signals and passes its exit status through/), 1, stderr);
+    assert.doesNotMatch(stderr, /shareProcessNamespace|no sidecar to stop/);
+    assert.ok(pod.pid1Alive());
+  });
+
   it('a root job container stops a sidecar running as UID 1337', async (t) => {
     const pod = await createPod({ name: 'uid', t });
     const sidecar = await pod.start({ name: 'proxy', uid: 1337, command: ['sleep', 'infinity'] });

@@ -110,3 +110,18 @@ test('a zombie whose cgroup file reads as the root belongs to its parent\'s cont
   assert.equal(pod.containerOf.get(22), pod.ownContainer, "the job's zombie stays in jobdone's container");
   assert.equal(pod.roleOf.get(17), 'sidecar');
 });
+
+test('a process caught while exiting (PF_EXITING, not yet a zombie) stays in its parent\'s container', () => {
+  // A short-lived `sleep` of the job's loop, read between its exit starting and its becoming a
+  // zombie: its v1 cgroup lines already read `/`. It once made jobdone ps count a third sidecar.
+  const plain = podOf('pod-v1', 7, 20);
+  const pod = podOf('exiting-left-cgroup', 7, 20);
+  assert.equal(pod.byPid.get(22)?.state, 'R');
+  assert.deepEqual(pod.others.map((c) => c.shortId), plain.others.map((c) => c.shortId));
+  assert.equal(pod.containerOf.get(17), pod.containerOf.get(5), "the exiting nginx worker stays with its master");
+  assert.equal(pod.containerOf.get(22), pod.ownContainer, "the job's exiting sleep stays in jobdone's container");
+  // Without a job pid (jobdone ps), the same sleep is still in jobdone's own container.
+  const ps = podOf('exiting-left-cgroup', 7);
+  assert.deepEqual(ps.others.map((c) => c.shortId), plain.others.map((c) => c.shortId));
+  assert.equal(ps.roleOf.get(22), 'own-container');
+});

@@ -6,8 +6,14 @@ const tail = '0 -1 4194560 312 0 0 0 3 1 0 0 20 0 1 0 777 4509696 180 1844674407
 
 test('parseStat reads the fields around a plain comm', () => {
   assert.deepEqual(parseStat(`42 (sleep) S 7 40 41 ${tail}\n`), {
-    pid: 42, comm: 'sleep', state: 'S', ppid: 7, pgrp: 40, session: 41, startTime: 777,
+    pid: 42, comm: 'sleep', state: 'S', ppid: 7, pgrp: 40, session: 41, startTime: 777, exiting: false,
   });
+});
+
+test('parseStat reads PF_EXITING from the flags: a process that has begun to exit, before it is a zombie', () => {
+  const exiting = tail.replace('4194560', String(4194560 | 0x4));
+  assert.equal(parseStat(`42 (sleep) R 7 40 41 ${exiting}\n`)?.exiting, true);
+  assert.equal(parseStat(`42 (sleep) R 7 40 41 ${tail}\n`)?.exiting, false);
 });
 
 test('parseStat takes comm up to the LAST parenthesis', () => {

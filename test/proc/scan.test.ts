@@ -20,7 +20,7 @@ test('scan lists only numeric dirs and skips processes that vanished mid-scan', 
 test('scan reads comm containing ") (", newlines and spaces, and the fields after it', () => {
   const byPid = new Map(scanProcesses(weird).map((p) => [p.pid, p]));
   assert.deepEqual(byPid.get(10), {
-    pid: 10, ppid: 1, pgrp: 10, session: 10, uid: 1000, state: 'S', startTime: 50,
+    pid: 10, ppid: 1, pgrp: 10, session: 10, uid: 1000, state: 'S', exiting: false, startTime: 50,
     comm: 'a) (b', cmdline: ['./a) (b'], cgroup: '0::/\n',
   });
   assert.equal(byPid.get(11)?.comm, 'two\nlines');
@@ -148,4 +148,27 @@ test('a command line longer than the read buffer is read whole', (t) => {
   writeFileSync(join(dir, '10', 'cmdline'), args.map((a) => `${a}\0`).join(''));
   assert.deepEqual(readProcess(dir, 10)?.cmdline, args);
   assert.equal(readProcess(dir, 10)?.comm, 'a) (b', 'the shared buffer still works after growing');
+});
+
+test('a process that begins to exit while it is read is marked exiting, never left with a trustworthy-looking `/` cgroup', () => {
+  // The kernel's order for one short-lived process: it runs (its cgroup is its container's), it
+  // begins to exit (PF_EXITING; from then on its v1 cgroup lines read `/`), it is a zombie. Here
+  // it begins to exit just as the scanner touches its cgroup file, the moment the race needs.
+  const running = '42 (sleep) R 7 40 41 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0\n';
+  const exiting = running.replace(' 4194560 ', ` ${4194560 | 0x4} `);
+  let exited = false;
+  const fs: ProcFs = {
+    listDir: () => ['42'],
+    readText: (path) => {
+      if (path.endsWith('/cgroup')) {
+        exited = true;
+        return '1:name=systemd:/\n';
+      }
+      if (path.endsWith('/stat')) return exited ? exiting : running;
+      throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    },
+  };
+  const [sleep] = scanProcesses('/proc', fs);
+  assert.equal(sleep?.cgroup, '1:name=systemd:/\n');
+  assert.equal(sleep?.exiting, true, 'read after the cgroup, stat shows the exit that made the cgroup read `/`');
 });

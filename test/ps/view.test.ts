@@ -7,10 +7,9 @@ import { buildPod } from '../../src/pod/pod.ts';
 import { scanProcesses } from '../../src/proc/scan.ts';
 import { describeAction, formatPsJson, formatPsText, psView, shorten, type Probe, type PsView } from '../../src/ps/view.ts';
 import { planStop } from '../../src/stop/plan.ts';
+import { stopOptions } from '../helpers/config.ts';
 
-const defaults: StopOptions = {
-  only: undefined, skip: undefined, signal: 'TERM', signalFor: new Map(), graceMs: 10_000, noKill: false, allowHostPid: false, dryRun: false,
-};
+const defaults = stopOptions({ graceMs: 10_000 });
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/proc/${name}`, import.meta.url));
 
 /** pod-v1 as `kubectl exec main -- jobdone ps` sees it: ps is pid 8 (ppid 0) in jobdone's container. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { parseHttpEndpoint } from '../../src/config/endpoints.ts';
-import type { ReadinessGate } from '../../src/config/mesh.ts';
+import type { ReadinessGate } from '../../src/config/gates.ts';
 import { probe, processMatches } from '../../src/ready/probes.ts';
 import type { ProcessInfo } from '../../src/proc/process-info.ts';
 

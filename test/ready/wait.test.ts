@@ -1,7 +1,7 @@
 // The wait's decisions over fake probes, clock and signals.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ReadinessGate, ReadyOptions } from '../../src/config/mesh.ts';
+import type { ReadinessGate, ReadyOptions } from '../../src/config/gates.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import type { ProbeResult } from '../../src/ready/probes.ts';
 import { waitUntilReady, type WaitDeps } from '../../src/ready/wait.ts';

@@ -14,15 +14,13 @@ const report = (groups: StopReport['groups']): StopReport => ({
   groups, ms: 40, warnings: [],
   totals: { exited: 0, killed: 0, eperm: 0, 'still-running': 0, skipped: 0, 'dry-run': 0 },
 });
+type Group = StopReport['groups'][number];
+const sidecar = (shortId: string, outcome: Group['outcome'], ms = 0, processes = 1): Group => ({ kind: 'sidecar', shortId, processes, outcome, ms });
 
 test('success: job status, each sidecar and how it was stopped, time taken', () => {
   const message = terminationMessage({
     outcome: { kind: 'exited', code: 0 }, status: 0, ms: 4210,
-    stopped: { summary: '2 container(s) stopped', report: report([
-      { kind: 'sidecar', shortId: '3f2a9c1b0d4e', processes: 2, outcome: 'exited', ms: 12 },
-      { kind: 'sidecar', shortId: 'ab12cd34ef56', processes: 1, outcome: 'killed', ms: 10_004 },
-      { kind: 'sidecar', shortId: 'skipped00000', processes: 0, outcome: 'skipped', ms: 0 },
-    ]) },
+    stopped: { summary: '2 container(s) stopped', report: report([sidecar('3f2a9c1b0d4e', 'exited', 12, 2), sidecar('ab12cd34ef56', 'killed', 10_004), sidecar('skipped00000', 'skipped', 0, 0)]) },
   });
   assert.equal(message, 'jobdone: job exited with code 0; exit 0; took 4.2 s; sidecars: 3f2a9c1b0d4e exited in 12 ms, ab12cd34ef56 killed in 10.0 s\n');
 });
@@ -30,10 +28,7 @@ test('success: job status, each sidecar and how it was stopped, time taken', () 
 test('failures are named: a sidecar it could not signal, one still running, a job that was not found, a timeout', () => {
   const failed = terminationMessage({
     outcome: { kind: 'exited', code: 2 }, status: 2, ms: 300,
-    stopped: { summary: '', report: report([
-      { kind: 'sidecar', shortId: 'proxy0000000', processes: 1, outcome: 'eperm', ms: 0 },
-      { kind: 'sidecar', shortId: 'stubborn0000', processes: 1, outcome: 'still-running', ms: 0 },
-    ]) },
+    stopped: { summary: '', report: report([sidecar('proxy0000000', 'eperm'), sidecar('stubborn0000', 'still-running')]) },
   });
   assert.match(failed, /; failed: proxy0000000 not signalled \(permission denied\), stubborn0000 still running\n$/);
   const notFound = terminationMessage({
@@ -48,14 +43,14 @@ test('failures are named: a sidecar it could not signal, one still running, a jo
   assert.match(timedOut, /^jobdone: job timed out after 1s and was stopped \(killed by SIGTERM \(exit 143\); exit 124\); exit 124; .*sidecars: sidecars not stopped \(boom\)\n$/);
   const notReady = terminationMessage({
     outcome: { kind: 'not-ready', reason: 'readiness gates timed out after 60s' }, status: 124, ms: 60_010,
-    stopped: { summary: '', report: report([{ kind: 'sidecar', shortId: 'istio0000000', processes: 1, outcome: 'exited', ms: 4 }]) },
+    stopped: { summary: '', report: report([sidecar('istio0000000', 'exited', 4)]) },
   });
   assert.equal(notReady, 'jobdone: job not started (readiness gates timed out after 60s); exit 124; took 60.0 s; sidecars: istio0000000 exited in 4 ms\n');
   assert.equal(usageErrorMessage('bad duration "x" for --grace', 125), 'jobdone: bad duration "x" for --grace; exit 125; nothing was run or signalled\n');
 });
 
 test('the message stays one line and under 4096 bytes, cut on a character boundary', () => {
-  const groups = Array.from({ length: 500 }, (_, i) => ({ kind: 'sidecar' as const, shortId: `container-${i}-é`, processes: 1, outcome: 'eperm' as const, ms: 0 }));
+  const groups = Array.from({ length: 500 }, (_, i) => sidecar(`container-${i}-é`, 'eperm'));
   const long = terminationMessage({ outcome: { kind: 'exited', code: 1 }, status: 1, ms: 1, stopped: { summary: '', report: report(groups) } });
   assert.ok(Buffer.byteLength(long) <= maxMessageBytes + 1 && Buffer.byteLength(long) < 4096, String(Buffer.byteLength(long)));
   assert.match(long, /\.\.\.\n$/);

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
+import { skipUnlessCI } from './host.ts';
 import { createPod, sandboxSkipReason, withPod, type Pod } from './pod.ts';
 import { readStat } from './procfs.ts';
 
@@ -31,8 +32,11 @@ function cgroupV2Line(cgroupFile: string): string {
 }
 
 describe('pod sandbox', () => {
-  test('CI never skips the sandbox', { skip: !process.env.CI && 'CI is not set' }, () => {
-    assert.equal(sandboxSkipReason(), undefined);
+  test('CI never skips the sandbox: a reason to skip is an error when CI is set', () => {
+    assert.throws(() => skipUnlessCI('pod sandbox needs root', 'true'), { message: 'CI is set but the pod sandbox cannot run: pod sandbox needs root' });
+    assert.equal(skipUnlessCI('pod sandbox needs root', undefined), 'pod sandbox needs root');
+    assert.equal(skipUnlessCI('pod sandbox needs root', ''), 'pod sandbox needs root');
+    assert.equal(skipUnlessCI(undefined, 'true'), undefined);
   });
 
   test('PID 1 is catatonit, the pod sees only its own processes, hostname is the pod name', opts, async (t) => {

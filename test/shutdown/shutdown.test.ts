@@ -3,9 +3,9 @@ import { createServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { parseHttpEndpoint } from '../../src/config/endpoints.ts';
-import type { ShutdownCall } from '../../src/config/mesh.ts';
+import type { ShutdownCall } from '../../src/config/gates.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { httpRequest } from '../../src/shutdown/http-request.ts';
+import { httpRequest } from '../../src/http/request.ts';
 import { callShutdownEndpoints, callTimeoutMs, signalTiming } from '../../src/shutdown/shutdown.ts';
 
 describe('signal timing after shutdown calls', () => {

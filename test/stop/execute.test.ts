@@ -13,10 +13,9 @@ import { buildPod } from '../../src/pod/pod.ts';
 import { scanProcesses } from '../../src/proc/scan.ts';
 import { execute } from '../../src/stop/execute.ts';
 import { planStop, type StopPlan } from '../../src/stop/plan.ts';
+import { stopOptions } from '../helpers/config.ts';
 
-const defaults: StopOptions = {
-  only: undefined, skip: undefined, signal: 'TERM', signalFor: new Map(), graceMs: 5000, noKill: false, allowHostPid: false, dryRun: false,
-};
+const defaults = stopOptions({ graceMs: 5000 });
 
 /** A writable copy of the pod-v1 fixture; jobdone is pid 7, the job pid 20. */
 function fixturePod(t: { after: (fn: () => void) => void }, options: Partial<StopOptions> = {}) {

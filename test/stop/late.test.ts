@@ -5,15 +5,13 @@ import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { StopOptions } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { readStatOnly } from '../../src/proc/scan.ts';
 import { stopSidecars } from '../../src/stop/stop-sidecars.ts';
+import { stopOptions } from '../helpers/config.ts';
 import { MiniPod, exitOf } from './mini-pod.ts';
 
-const options: StopOptions = {
-  only: undefined, skip: undefined, signal: 'TERM', signalFor: new Map(), graceMs: 3000, noKill: false, allowHostPid: false, dryRun: false,
-};
+const options = stopOptions({ graceMs: 3000 });
 
 function capture() {
   const lines: string[] = [];

@@ -1,15 +1,13 @@
 // A long grace period must not look like a hang: one line every few seconds naming what still runs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { StopOptions } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { readStatOnly } from '../../src/proc/scan.ts';
 import { stopSidecars } from '../../src/stop/stop-sidecars.ts';
+import { stopOptions } from '../helpers/config.ts';
 import { MiniPod, exitOf } from './mini-pod.ts';
 
-const options: StopOptions = {
-  only: undefined, skip: undefined, signal: 'TERM', signalFor: new Map(), graceMs: 450, noKill: false, allowHostPid: false, dryRun: false,
-};
+const options = stopOptions({ graceMs: 450 });
 
 test('while a sidecar outlives its signal, a progress line names it; none once everything is gone', { timeout: 10_000 }, async (t) => {
   const pod = new MiniPod(t);

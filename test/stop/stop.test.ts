@@ -2,15 +2,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import type { StopOptions } from '../../src/config/config.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import { readStatOnly } from '../../src/proc/scan.ts';
 import { stopSidecars } from '../../src/stop/stop-sidecars.ts';
+import { stopOptions } from '../helpers/config.ts';
 import { MiniPod, exitOf } from './mini-pod.ts';
 
-const defaults: StopOptions = {
-  only: undefined, skip: undefined, signal: 'TERM', signalFor: new Map(), graceMs: 2000, noKill: false, allowHostPid: false, dryRun: false,
-};
+const defaults = stopOptions({ graceMs: 2000 });
 
 function capture(): { log: Logger; lines: string[] } {
   const lines: string[] = [];

@@ -1,6 +1,7 @@
-// Readiness gates and shutdown calls for mesh and proxy sidecars, from --wait-*, --shutdown-http
-// and --preset, normalized once: every URL parsed and checked (loopback unless allowed), every
-// preset expanded into the gates, calls and per-process signals it stands for.
+// Readiness gates (http, tcp, process, file) and shutdown calls for mesh and proxy sidecars,
+// from --wait-*, --shutdown-http and --preset, normalized once: every URL parsed and checked
+// (loopback unless allowed), every preset expanded into the gates, calls and per-process signals
+// it stands for.
 import { EndpointError, parseHttpEndpoint, parseTcpEndpoint, type HttpEndpoint, type TcpEndpoint } from './endpoints.ts';
 import { parsePresets, presetUrl, PresetError } from './presets.ts';
 

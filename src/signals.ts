@@ -1,3 +1,5 @@
+// Signals as users write them (TERM, sigterm, SIGTERM, 15) and as the kernel numbers them; used
+// by the configuration parser, the job, the readiness wait and sidecar mode.
 import { constants } from 'node:os';
 
 const numbers = constants.signals as Readonly<Record<string, number>>;

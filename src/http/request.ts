@@ -1,6 +1,7 @@
 // One HTTP request to a sidecar's admin endpoint, bounded in time, answering with the status
-// only. node:http is loaded on first use (process.getBuiltinModule, synchronous: the SEA bundle
-// must stay free of dynamic import()), so a run without endpoints never pays for it.
+// only: readiness GETs and shutdown POSTs both go through here. node:http is loaded on first use
+// (process.getBuiltinModule, synchronous: the SEA bundle must stay free of dynamic import()), so
+// a run without endpoints never pays for it.
 import type * as Http from 'node:http';
 import type { HttpEndpoint } from '../config/endpoints.ts';
 
@@ -46,6 +47,7 @@ export function httpRequest(endpoint: HttpEndpoint, timeoutMs: number): Promise<
   });
 }
 
+/** A failed connection in a few words; TCP readiness probes use it too. */
 export function describeError(error: NodeJS.ErrnoException): string {
   switch (error.code) {
     case 'ECONNREFUSED': return 'connection refused';

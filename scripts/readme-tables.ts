@@ -1,9 +1,11 @@
-// Regenerates the README's configuration table from src/config/options.ts, the
-// single source of truth: node --import tsx scripts/readme-options.ts --write
+// The README's generated tables: the configuration table from src/config/options.ts (regenerate
+// it with: node --import tsx scripts/readme-tables.ts --write) and the presets table from
+// src/config/presets.ts (test/cli/readme.test.ts checks the README holds it).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envName, optionSpecs } from '../src/config/options.ts';
+import { presetTable } from '../src/config/presets.ts';
 
 export const readmePath = join(fileURLToPath(new URL('..', import.meta.url)), 'README.md');
 const start = '<!-- options-table:start -->';
@@ -17,6 +19,12 @@ export function optionsTable(): string {
     return `| ${flag} | \`${envName(spec)}\` | ${spec.defaultText ? `\`${spec.defaultText}\`` : ''} | ${spec.help.replace(/\|/g, '\\|')}.${also} |`;
   });
   return ['| option | variable | default | what it does |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/** The README's presets table (test/cli/readme.test.ts checks the README holds exactly this). */
+export function presetsMarkdown(): string {
+  const rows = presetTable().map((row) => `| \`${row.name}\` | ${row.sidecar} | \`${row.wait}\` | \`${row.shutdown}\` | \`${row.signal}\` | ${row.note} |`);
+  return ['| preset | sidecar | waits for | shutdown call | signal fallback | needs |', '|---|---|---|---|---|---|', ...rows.map((r) => r.replace(/`-`/g, '-'))].join('\n');
 }
 
 export function readmeWithTable(readme: string): string {

@@ -1,0 +1,69 @@
+// The logger: what a line looks like in text and JSON, and which levels are written.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createLogger, type LogFormat, type Logger, type LogLevel } from '../../src/log/logger.ts';
+
+function capture(format: LogFormat, level: LogLevel): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const log = createLogger({ format, level, write: (line) => lines.push(line), now: () => new Date(Date.UTC(2026, 10, 30, 6, 1, 2, 345)) });
+  return { log, lines };
+}
+
+function everyLevel(log: Logger): void {
+  log.debug('d');
+  log.info('i');
+  log.warn('w');
+  log.error('e');
+}
+
+describe('levels', () => {
+  it('info (the default) writes info and above; --verbose adds debug; --quiet leaves errors', () => {
+    const written = (level: LogLevel): string[] => {
+      const { log, lines } = capture('text', level);
+      everyLevel(log);
+      return lines;
+    };
+    assert.deepEqual(written('debug'), ['jobdone: d\n', 'jobdone: i\n', 'jobdone: warn: w\n', 'jobdone: error: e\n']);
+    assert.deepEqual(written('info'), ['jobdone: i\n', 'jobdone: warn: w\n', 'jobdone: error: e\n']);
+    assert.deepEqual(written('warn'), ['jobdone: warn: w\n', 'jobdone: error: e\n']);
+    assert.deepEqual(written('error'), ['jobdone: error: e\n']);
+  });
+});
+
+describe('text', () => {
+  it('one line per call: the message, then key=value fields in the order given, unset fields left out', () => {
+    const { log, lines } = capture('text', 'info');
+    log.info('sent TERM', { pid: 12, comm: 'envoy', container: 'abc', signal: 'TERM', uid: undefined, ok: true, ms: 0 });
+    assert.deepEqual(lines, ['jobdone: sent TERM pid=12 comm=envoy container=abc signal=TERM ok=true ms=0\n']);
+  });
+
+  it('quotes a value with a space, a quote, an equals sign or nothing in it, so fields stay parseable', () => {
+    const { log, lines } = capture('text', 'info');
+    log.info('m', { a: 'two words', b: 'say "hi"', c: 'k=v', d: '', e: 'tab\there', f: 'plain-value_1.2/x' });
+    assert.equal(lines[0], 'jobdone: m a="two words" b="say \\"hi\\"" c="k=v" d="" e="tab\\there" f=plain-value_1.2/x\n');
+  });
+
+  it('a newline in a message or a field cannot start a second line', () => {
+    const { log, lines } = capture('text', 'info');
+    log.warn('first\nsecond\r\nthird', { comm: 'a\nb' });
+    assert.deepEqual(lines, ['jobdone: warn: first\\nsecond\\nthird comm="a\\nb"\n']);
+  });
+});
+
+describe('json', () => {
+  it('one JSON object per line: RFC 3339 UTC time, level, message, then the fields', () => {
+    const { log, lines } = capture('json', 'debug');
+    log.debug('x', { pid: 3, comm: 'a "b"\nc', uid: undefined });
+    log.error('y');
+    assert.deepEqual(lines.map((line) => line.endsWith('\n') && !line.slice(0, -1).includes('\n')), [true, true]);
+    assert.deepEqual(JSON.parse(lines[0]!), { time: '2026-11-30T06:01:02.345Z', level: 'debug', message: 'x', pid: 3, comm: 'a "b"\nc' });
+    assert.deepEqual(JSON.parse(lines[1]!), { time: '2026-11-30T06:01:02.345Z', level: 'error', message: 'y' });
+    assert.equal(Object.keys(JSON.parse(lines[0]!)).join(), 'time,level,message,pid,comm');
+  });
+
+  it('a field named time, level or message never overwrites the line\'s own', () => {
+    const { log, lines } = capture('json', 'info');
+    log.warn('real', { time: 'fake', level: 'debug', message: 'fake', pid: 1 });
+    assert.deepEqual(JSON.parse(lines[0]!), { time: '2026-11-30T06:01:02.345Z', level: 'warn', message: 'real', pid: 1 });
+  });
+});
