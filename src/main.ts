@@ -4,6 +4,7 @@
 import './job/early-sigusr1.ts';
 import { helpText } from './config/help.ts';
 import { parseInvocation, UsageError } from './config/parse.ts';
+import { checkProcRoot } from './config/proc-root.ts';
 import { ExitCode } from './exit-codes.ts';
 import { runInstall } from './install/run-install.ts';
 import { withDeadline } from './job/deadline.ts';
@@ -24,6 +25,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
   let invocation;
   try {
     invocation = parseInvocation(argv, env);
+    checkProcRoot(invocation);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     writeToStderr(`jobdone: ${error.message}\n`);

@@ -1,7 +1,6 @@
 // Parse argv and JOBDONE_* variables once into a validated configuration.
 // Any problem is a UsageError: one line naming the bad value and what is
 // accepted; main() prints it and exits 125 before anything runs.
-import { statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import type { RunConfig, StopOptions, LogOptions, PsConfig, SidecarConfig, TerminationLogTarget } from './config.ts';
@@ -52,7 +51,7 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
     kind: 'run',
     config: {
       command, args, stop,
-      log: logOptions(raw), procRoot: procRootOption(raw),
+      log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc',
       timeoutMs: timeoutOption(raw), terminationLog: terminationLogOption(raw),
       ready: mesh.ready, shutdown: mesh.shutdown,
     },
@@ -231,30 +230,13 @@ function timeoutOption(raw: Raw): number | undefined {
   return ms;
 }
 
-/**
- * --proc-root must be a directory now: a missing path, a regular file or a symlink loop let the job
- * run and left every sidecar running ("could not stop the sidecars" only after the job).
- */
-function procRootOption(raw: Raw): string {
-  const path = single(raw, 'proc-root');
-  if (path === undefined) return '/proc';
-  let problem: string | undefined;
-  try {
-    if (!statSync(path).isDirectory()) problem = 'not a directory';
-  } catch (error) {
-    problem = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-  }
-  if (problem !== undefined) throw new UsageError(`bad path ${JSON.stringify(path)} for ${describe('proc-root')}: ${problem}; give the directory where the pod's /proc is mounted`);
-  return path;
-}
-
 function terminationLogOption(raw: Raw): TerminationLogTarget | undefined {
   return terminationLogTarget(single(raw, 'termination-log'));
 }
 
 function psConfig(raw: Raw, positional: string[]): PsConfig {
   if (positional.length > 0) throw new UsageError(`jobdone ps takes no arguments, got ${JSON.stringify(positional[0])}; see jobdone ps --help`);
-  return { stop: stopWithMesh(raw).stop, log: logOptions(raw), procRoot: procRootOption(raw), json: flag(raw, 'json') };
+  return { stop: stopWithMesh(raw).stop, log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
 }
 
 /** Stop options with the presets' per-process signals under them (--signal-for beats a preset). */
