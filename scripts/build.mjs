@@ -123,6 +123,13 @@ writeFileSync(seaConfig, JSON.stringify({
   // `--inspect` must not be applied to jobdone itself (it failed to start, or took the job's
   // inspector port). The job still gets NODE_OPTIONS in its environment, untouched.
   execArgvExtension: 'none',
+  // SIGUSR1 opens Node's inspector, a debugger that runs any code as jobdone (root with
+  // CAP_KILL over the pod), on 127.0.0.1:9229, which every container of the pod can reach.
+  // jobdone replaces that handler as its first statement (src/job/early-sigusr1.ts); before that,
+  // during Node's own start, the inspector may only listen on 0.0.0.1, an address no interface
+  // has: starting it fails (EADDRNOTAVAIL) and nothing listens. Not --disable-sigusr1: with it
+  // Node 24 keeps SIGUSR1 blocked in every thread, so jobdone could never forward it to the job.
+  execArgv: ['--inspect-port=0.0.0.1:9229'],
 }, null, 2));
 execFileSync(hostNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
 if (targetNode !== hostNode) {

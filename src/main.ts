@@ -1,7 +1,10 @@
 // Entry point: parse once, then hand over to the lifecycle. jobdone's own
 // failures before the job starts exit 125; after that, the job's status rules.
+// First, before any other module: SIGUSR1 must never reach Node's inspector (see the module).
+import './job/early-sigusr1.ts';
 import { helpText } from './config/help.ts';
 import { parseInvocation, UsageError } from './config/parse.ts';
+import { checkProcRoot } from './config/proc-root.ts';
 import { ExitCode } from './exit-codes.ts';
 import { runInstall } from './install/run-install.ts';
 import { withDeadline } from './job/deadline.ts';
@@ -9,7 +12,7 @@ import { forwardSignals } from './job/forward-signals.ts';
 import { jobIsNestedRun } from './job/nested.ts';
 import { startJob } from './job/run-job.ts';
 import { runLifecycle } from './lifecycle.ts';
-import { createLogger } from './log/logger.ts';
+import { createLogger, writeToStderr } from './log/logger.ts';
 import { runPs } from './ps/run-ps.ts';
 import { waitForSidecars } from './ready/wait-for-sidecars.ts';
 import { sidecarTerminationMessage, terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
@@ -22,9 +25,10 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
   let invocation;
   try {
     invocation = parseInvocation(argv, env);
+    checkProcRoot(invocation);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`jobdone: ${error.message}\n`);
+    writeToStderr(`jobdone: ${error.message}\n`);
     if (argv[0] !== 'ps') writeTerminationMessage(terminationTargetFromRaw(argv, env), usageErrorMessage(error.message, ExitCode.jobdoneError), createLogger({ format: 'text', level: 'warn' }));
     return ExitCode.jobdoneError;
   }
@@ -75,7 +79,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
 main(process.argv.slice(2), process.env).then(
   (status) => process.exit(status),
   (error: unknown) => {
-    process.stderr.write(`jobdone: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    writeToStderr(`jobdone: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
     process.exit(ExitCode.jobdoneError);
   },
 );

@@ -21,9 +21,25 @@ export interface TcpEndpoint {
 /** Thrown with a message the config parser turns into one usage line. */
 export class EndpointError extends Error {}
 
-/** 127.0.0.0/8, ::1 (also IPv4-mapped 127.x) and the name localhost. */
+/**
+ * A host as the WHATWG URL parser reads it, so every spelling of an address means one thing for
+ * --wait-http, --wait-tcp, --shutdown-http and the presets alike: `127.1`, `0x7f000001` and
+ * `2130706433` are 127.0.0.1 (as inet_aton reads them when connecting), `[::ffff:127.0.0.1]`
+ * is ::ffff:7f00:1. Undefined when it is no host at all.
+ */
+export function canonicalHost(host: string): string | undefined {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  try {
+    const url = new URL(`http://${bare.includes(':') ? `[${bare}]` : bare}/`);
+    return url.hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return undefined;
+  }
+}
+
+/** 127.0.0.0/8, ::1 (also IPv4-mapped 127.x) and the name localhost, in any spelling (canonicalHost). */
 export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const bare = (canonicalHost(host) ?? host).toLowerCase();
   if (bare === 'localhost') return true;
   if (isIP(bare) === 4) return bare.startsWith('127.');
   // IPv4-mapped 127.x: URL normalizes [::ffff:127.0.0.1] to [::ffff:7f00:1].
@@ -62,7 +78,8 @@ export function parseTcpEndpoint(text: string, allowRemote: boolean): TcpEndpoin
   const match = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text.trim());
   const port = match ? Number(match[3]) : NaN;
   if (!match || port < 1 || port > 65_535) throw new EndpointError('expected HOST:PORT, e.g. 127.0.0.1:5432 or [::1]:5432');
-  const host = (match[1] ?? match[2])!;
+  const host = canonicalHost((match[1] ?? match[2])!);
+  if (host === undefined) throw new EndpointError('expected HOST:PORT, e.g. 127.0.0.1:5432 or [::1]:5432');
   checkHost(host, allowRemote);
   return { host, port };
 }

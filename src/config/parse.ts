@@ -1,6 +1,7 @@
 // Parse argv and JOBDONE_* variables once into a validated configuration.
 // Any problem is a UsageError: one line naming the bad value and what is
 // accepted; main() prints it and exits 125 before anything runs.
+import { setFlagsFromString } from 'node:v8';
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import type { RunConfig, StopOptions, LogOptions, PsConfig, SidecarConfig, TerminationLogTarget } from './config.ts';
 import { parseDuration } from '../duration.ts';
@@ -42,6 +43,9 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (command === undefined) {
     throw new UsageError('missing command: give the job to run after the options, e.g. jobdone --grace 5s -- ./job.sh arg');
   }
+  // An empty command was "cannot be executed" (126) after the sidecars had been waited for and
+  // then stopped: it is bad input, refused before anything runs.
+  if (command === '') throw new UsageError('empty command after --: give the job to run, e.g. jobdone -- ./job.sh arg');
   const { mesh, stop } = stopWithMesh(raw);
   return {
     kind: 'run',
@@ -151,14 +155,38 @@ function signalOrThrow(text: string, where: string): string {
   return signal;
 }
 
+/**
+ * --only and --skip run on V8's linear-time engine (the `l` flag): a backtracking match of
+ * `(a+)+$` or `sleep.*infinity$` against a long command line held jobdone for hours after the
+ * job, stopping nothing. That engine is part of the Node that runs jobdone, so it needs no
+ * dependency (RE2 ports are native addons, which a single executable cannot load, or pure-JS
+ * engines 10x slower); it takes JavaScript syntax minus what cannot run in linear time
+ * (backreferences, lookaround, some quantified groups), and those patterns are refused here.
+ */
 function regexOption(raw: Raw, name: string): RegExp | undefined {
   const text = single(raw, name);
   if (text === undefined) return undefined;
   try {
-    return new RegExp(text);
+    new RegExp(text);
   } catch (error) {
     throw new UsageError(`bad regular expression ${JSON.stringify(text)} for ${describe(name)}: ${(error as Error).message}`);
   }
+  try {
+    return linearTimeRegExp(text);
+  } catch {
+    throw new UsageError(`regular expression ${JSON.stringify(text)} for ${describe(name)} cannot be matched in linear time (backreferences and lookaround are not supported): write it without them`);
+  }
+}
+
+let linearEngineEnabled = false;
+
+function linearTimeRegExp(source: string): RegExp {
+  if (!linearEngineEnabled) {
+    // Must be set before the first RegExp with the `l` flag is parsed; it changes nothing else.
+    setFlagsFromString('--enable-experimental-regexp-engine');
+    linearEngineEnabled = true;
+  }
+  return new RegExp(source, 'l');
 }
 
 function signalForOption(raw: Raw): Map<string, string> {
@@ -220,6 +248,7 @@ function stopWithMesh(raw: Raw): { mesh: MeshOptions; stop: StopOptions } {
 
 function sidecarConfig(raw: Raw, positional: string[]): SidecarConfig {
   const [command, ...args] = positional;
+  if (command === '') throw new UsageError('empty command after --: give the sidecar to run, e.g. jobdone sidecar -- envoy -c /etc/envoy.yaml');
   if (command === undefined) {
     throw new UsageError('missing command: give the sidecar to run after the options, e.g. jobdone sidecar -- envoy -c /etc/envoy.yaml');
   }

@@ -2,6 +2,8 @@
 // exits cleanly on. `--preset NAME[:KEY=VALUE...]` expands into the same gates, calls and
 // per-process signals a user could spell out by hand (--wait-http, --shutdown-http, --signal-for).
 
+import { isIP } from 'node:net';
+
 export interface PresetEndpoint {
   port: number;
   path: string;
@@ -73,6 +75,8 @@ type Key = (typeof keys)[number];
  */
 export function parsePresets(values: readonly string[]): PresetChoice[] {
   const tokens = values.join(',').split(/,|:(?=[a-z][a-z-]*=)/).map((token) => token.trim()).filter((token) => token !== '');
+  // `--preset ''` or `--preset ,` was accepted and did nothing: a preset asked for must be named.
+  if (values.length > 0 && tokens.length === 0) throw new PresetError(`no preset name in ${JSON.stringify(values.join(','))}: known presets are ${presets.map((p) => p.name).join(', ')}`);
   const groups: Array<{ name: string; settings: string[] }> = [];
   for (const token of tokens) {
     if (/^[a-z][a-z-]*=/.test(token)) {
@@ -109,6 +113,11 @@ function apply(choice: PresetChoice, key: Key, value: string): void {
   switch (key) {
     case 'host':
       if (value === '') throw new PresetError(`empty host for preset ${preset.name}`);
+      // A bare host only: `host=127.0.0.1/` or `host=127.0.0.1?x` made a URL whose port was the
+      // default 80 and whose path was not the preset's; the port has keys of its own.
+      if (isIP(value.replace(/^\[(.*)\]$/, '$1')) === 0 && !/^[A-Za-z0-9.-]+$/.test(value)) {
+        throw new PresetError(`bad host=${value} for preset ${preset.name}: give a bare host name or address (e.g. 127.0.0.1, ::1, localhost), without port, path, query or user`);
+      }
       choice.host = value.replace(/^\[(.*)\]$/, '$1');
       return;
     case 'ready':

@@ -3,6 +3,7 @@
 // 124) whatever the job then did, so a timeout always reads as one in the exit status and logs.
 import { formatDuration } from '../duration.ts';
 import type { Logger } from '../log/logger.ts';
+import { sendSignal } from '../proc/kill.ts';
 import type { JobOutcome, RunningJob } from './run-job.ts';
 
 export interface Deadline {
@@ -18,7 +19,7 @@ export function withDeadline(job: RunningJob, deadline: Deadline): RunningJob {
   const { pid } = job;
   if (pid === undefined) return job;
   const { log, timeoutMs, graceMs } = deadline;
-  const kill = deadline.kill ?? ((target: number, signal: NodeJS.Signals) => void process.kill(target, signal));
+  const kill = deadline.kill ?? sendSignal;
   // The job leads its own session and process group (setsid), so -pid reaches what it started
   // in the foreground too (a shell's `sleep`), as GNU timeout's kill(0, sig) does.
   const send = (signal: NodeJS.Signals): void => {

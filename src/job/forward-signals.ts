@@ -1,6 +1,8 @@
 // Forward every catchable, asynchronous signal jobdone receives to the job,
 // as tini does. Signals that arrive before the job has a pid are queued and
 // delivered, in order, the moment it starts: none is lost.
+import { sendSignal } from '../proc/kill.ts';
+import { takeEarlySigusr1 } from './early-sigusr1.ts';
 
 /**
  * Not forwarded: CHLD (about jobdone's own children), PIPE (raised by jobdone's
@@ -34,7 +36,7 @@ export interface ForwarderHooks {
 
 /** Install the handlers now, before anything else can take time. */
 export function forwardSignals(hooks: ForwarderHooks = {}): SignalForwarder {
-  const kill = hooks.kill ?? ((pid, signal) => process.kill(pid, signal));
+  const kill = hooks.kill ?? sendSignal;
   const received: NodeJS.Signals[] = [];
   const delivered: NodeJS.Signals[] = [];
   const queue: NodeJS.Signals[] = [];
@@ -59,6 +61,8 @@ export function forwardSignals(hooks: ForwarderHooks = {}): SignalForwarder {
     for (const listener of listeners) listener(signal);
   };
   for (const signal of forwardedSignals) process.on(signal, handler);
+  // SIGUSR1s that came before these handlers (src/job/early-sigusr1.ts): queued like any other.
+  for (let n = takeEarlySigusr1(); n > 0; n--) handler('SIGUSR1');
 
   return {
     received,

@@ -30,10 +30,30 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
+let stderrErrorsIgnored = false;
+
+/**
+ * jobdone's log lines are a courtesy; the job's status and the stop are not. When whoever reads
+ * stderr goes away, a write fails with EPIPE, and an unhandled 'error' event on process.stderr
+ * made jobdone exit 1 in the middle of the stop (TERM-ignoring sidecars were never SIGKILLed).
+ * Write errors are dropped: there is nowhere left to report them.
+ */
+export function writeToStderr(line: string): void {
+  if (!stderrErrorsIgnored) {
+    stderrErrorsIgnored = true;
+    process.stderr.on('error', () => {});
+  }
+  try {
+    process.stderr.write(line);
+  } catch {
+    // EPIPE and friends, when thrown synchronously: same as above.
+  }
+}
+
 const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 export function createLogger(options: LoggerOptions): Logger {
-  const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const write = options.write ?? writeToStderr;
   const now = options.now ?? (() => new Date());
   const emit = (level: LogLevel, message: string, fields: LogFields = {}): void => {
     if (rank[level] < rank[options.level]) return;
@@ -47,18 +67,31 @@ export function createLogger(options: LoggerOptions): Logger {
   };
 }
 
+/**
+ * Log lines quote what processes say about themselves (comm, command lines, paths): a 1 MB stat
+ * in a hostile /proc tree became a 1 MB log line. A message keeps its first maxMessageChars, a
+ * field value its first maxFieldChars, and says how much was cut.
+ */
+export const maxMessageChars = 8192;
+export const maxFieldChars = 512;
+
 export function formatText(level: LogLevel, message: string, fields: LogFields): string {
   const prefix = level === 'info' || level === 'debug' ? 'jobdone: ' : `jobdone: ${level}: `;
   const pairs = Object.entries(fields)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${quoteIfNeeded(String(value))}`);
-  return `${prefix}${oneLine(message)}${pairs.length > 0 ? ' ' + pairs.join(' ') : ''}\n`;
+    .map(([key, value]) => `${key}=${quoteIfNeeded(capText(String(value), maxFieldChars))}`);
+  return `${prefix}${oneLine(capText(message, maxMessageChars))}${pairs.length > 0 ? ' ' + pairs.join(' ') : ''}\n`;
 }
 
 /** time is RFC 3339 (UTC); a field can never overwrite time, level or message. */
 export function formatJson(time: Date, level: LogLevel, message: string, fields: LogFields): string {
   const { time: _t, level: _l, message: _m, ...rest } = fields;
-  return JSON.stringify({ time: time.toISOString(), level, message, ...rest }) + '\n';
+  const capped = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, typeof value === 'string' ? capText(value, maxFieldChars) : value]));
+  return JSON.stringify({ time: time.toISOString(), level, message: capText(message, maxMessageChars), ...capped }) + '\n';
+}
+
+export function capText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters)`;
 }
 
 function quoteIfNeeded(value: string): string {

@@ -53,6 +53,20 @@ export interface Pod {
   hostPidNamespace: boolean;
   /** Some process besides PID 1, kernel threads and jobdone's own container is visible. */
   sharedPidNamespace: boolean;
+  /**
+   * Why this cannot be shown to be a whole pod's PID namespace seen in full, or undefined when it
+   * can. Without kernel threads in view a host looks like a pod; with /proc restricted (hidepid)
+   * a non-root jobdone on a host sees neither, and took a same-user process in another cgroup
+   * for a sidecar. PID 1 (the infra process) is always visible in a pod and /proc is not mounted
+   * with hidepid there: anything else stops no sidecar.
+   */
+  pidNamespaceDoubt: string | undefined;
+}
+
+/** What the /proc adapter knows about the proc mount itself (src/proc/mount.ts). */
+export interface ProcMountView {
+  /** The hidepid= mount option when set to anything but off (0); undefined when not set or not known. */
+  hidepid?: string | undefined;
 }
 
 export interface PodIdentity {
@@ -60,11 +74,17 @@ export interface PodIdentity {
   selfPid: number;
   /** The job's pid, if the job was started (it may have exited and been reaped since). */
   jobPid?: number | undefined;
+  /**
+   * When the job exited, in clock ticks since boot (the unit of ProcessInfo.startTime); undefined
+   * while it runs or when unknown. Its pid may be reused after that, and a new process that
+   * calls setsid then carries the job's pid as session id: only what started by then is a leftover.
+   */
+  jobExitedAt?: number | undefined;
 }
 
 export const shellComms: ReadonlySet<string> = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox']);
 
-export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentity): Pod {
+export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentity, mount: ProcMountView = {}): Pod {
   const sorted = [...processes].sort((a, b) => a.pid - b.pid);
   const byPid = new Map(sorted.map((p) => [p.pid, p] as const));
   const childrenOf = new Map<number, ProcessInfo[]>();
@@ -102,12 +122,15 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
   // Leftovers: jobdone starts the job as a session leader (setsid), so everything the job
   // started and did not move to a session of its own carries the job's pid as session id,
   // orphans included, whoever reaped them. Started after jobdone rules out an older session
-  // that happens to have the same id.
+  // that happens to have the same id; started no later than the job's exit rules out a newer
+  // session that took the job's pid once it was free (a leftover has its own pid, not the job's).
   const jobOrphans = new Set<number>();
+  const exitedAt = identity.jobExitedAt;
   if (self !== undefined && jobPid !== undefined) {
     for (const p of sorted) {
       if (p.session !== jobPid || p.pid === selfPid || p.pid === 1 || ancestors.has(p.pid) || jobDescendants.has(p.pid)) continue;
       if (p.startTime < self.startTime || (!hostPidNamespace && cgroupOf(p) !== ownCgroup)) continue;
+      if (exitedAt !== undefined && p.startTime > exitedAt) continue;
       for (const pid of descendantsOf(p.pid, childrenOf, true)) jobOrphans.add(pid);
     }
   }
@@ -162,6 +185,8 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
     (p) => p.pid !== 1 && !isKernel(p) && (ownCgroup === undefined || cgroupOf(p) !== ownCgroup),
   );
 
+  const pidNamespaceDoubt = doubtAboutPidNamespace(byPid, self, mount, hostPidNamespace);
+
   return {
     processes: sorted,
     byPid,
@@ -178,7 +203,17 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
     containerOf,
     hostPidNamespace,
     sharedPidNamespace,
+    pidNamespaceDoubt,
   };
+}
+
+/** Fail closed: any sign that /proc shows less than the whole PID namespace (see Pod.pidNamespaceDoubt). */
+function doubtAboutPidNamespace(byPid: ReadonlyMap<number, ProcessInfo>, self: ProcessInfo | undefined, mount: ProcMountView, hostPid: boolean): string | undefined {
+  // The host PID namespace has its own guard and its own way out (--allow-host-pid).
+  if (hostPid || self === undefined) return undefined;
+  if (mount.hidepid !== undefined) return `/proc is mounted with hidepid=${mount.hidepid}, so processes of other users are hidden`;
+  if (!byPid.has(1)) return 'PID 1 is not visible (is /proc mounted with hidepid, or is this not a pod?)';
+  return undefined;
 }
 
 /** PID 2 is kthreadd only in the host's PID namespace; in a pod PID 2 is an ordinary process. */

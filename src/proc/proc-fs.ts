@@ -6,26 +6,40 @@ import { closeSync, constants, openSync, readdirSync, readSync } from 'node:fs';
 /** What the scanner needs from a filesystem; tests inject one to produce EACCES as a non-root reader would see it. */
 export interface ProcFs {
   listDir(path: string): string[];
-  /** Whole file as UTF-8 text; throws the fs error (with `code`) when it cannot. */
-  readText(path: string): string;
+  /**
+   * The file as UTF-8 text, at most maxBytes of it (default maxProcFileBytes); throws the fs
+   * error (with `code`) when it cannot.
+   */
+  readText(path: string, maxBytes?: number): string;
 }
+
+/**
+ * The kernel's stat, status and cgroup files are a few KB at most: anything bigger is not the
+ * kernel's (a --proc-root tree with a file linked to /dev/zero grew jobdone until the OOM killer
+ * came). cmdline is capped separately (maxCmdlineBytes in scan.ts).
+ */
+export const maxProcFileBytes = 64 * 1024;
 
 // One buffer reused for every read: readFileSync allocates, fstat()s (which reports size 0 for
 // /proc files anyway) and reads in chunks; open + read + close into a shared buffer halves the cost.
 let buffer = Buffer.allocUnsafe(16 * 1024);
 
-function readText(path: string): string {
-  const fd = openSync(path, constants.O_RDONLY);
+function readText(path: string, maxBytes = maxProcFileBytes): string {
+  // O_NONBLOCK: a FIFO (or a device) where a /proc file should be must not hang jobdone; it reads
+  // as empty or fails with EAGAIN, and that process is then left out like an unreadable one.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
     let length = 0;
     for (;;) {
-      const wanted = buffer.length - length;
+      const wanted = Math.min(buffer.length, maxBytes) - length;
+      if (wanted <= 0) break;
       const n = readSync(fd, buffer, length, wanted, null);
       length += n;
       // A short read is the end: /proc's stat, status and cgroup are generated whole (single_open)
       // and handed out as far as they fit, cmdline is copied until the count or its end. This
       // saves the read() that would only return 0, a quarter of a scan's system calls.
       if (n < wanted) break;
+      if (length >= maxBytes) break;
       // The buffer is full (a long cmdline): grow it and read on.
       const bigger = Buffer.allocUnsafe(buffer.length * 2);
       buffer.copy(bigger, 0, 0, length);

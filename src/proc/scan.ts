@@ -65,7 +65,7 @@ function withLazyFields(stat: StatFields, cgroup: string | undefined, dir: strin
     },
     get cmdline() {
       if (cmdline === unread) {
-        const text = readField(fs, `${dir}/cmdline`);
+        const text = readField(fs, `${dir}/cmdline`, maxCmdlineBytes);
         cmdline = typeof text === 'string' ? parseCmdline(text) : undefined;
       }
       return cmdline;
@@ -82,13 +82,19 @@ export function readStatOnly(procRoot: string, pid: number, fs: ProcFs = nodePro
   return stat !== undefined && stat.pid === pid ? stat : undefined;
 }
 
+/**
+ * A command line is read up to this many bytes (Linux allows about 2 MB of arguments): --only and
+ * --skip see at most this much of it, and a hostile process cannot make jobdone read megabytes.
+ */
+export const maxCmdlineBytes = 128 * 1024;
+
 const gone = Symbol('gone');
 const unread = Symbol('unread');
 
 /** File text; `gone` when the process vanished; undefined when not readable (EACCES and the like). */
-function readField(fs: ProcFs, path: string): string | undefined | typeof gone {
+function readField(fs: ProcFs, path: string, maxBytes?: number): string | undefined | typeof gone {
   try {
-    return fs.readText(path);
+    return fs.readText(path, maxBytes);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ESRCH') return gone;
@@ -98,11 +104,14 @@ function readField(fs: ProcFs, path: string): string | undefined | typeof gone {
   }
 }
 
+/** /proc lists pids as 1..4194304 (pid_max's limit) in plain decimal: '0', '007' or '99999999' are not processes. */
 function isPidName(name: string): boolean {
-  if (name.length === 0 || name.length > 10) return false;
+  if (name.length === 0 || name.length > 7 || name.charCodeAt(0) === 48) return false;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if (c < 48 || c > 57) return false;
   }
-  return true;
+  return Number(name) <= maxPid;
 }
+
+const maxPid = 4_194_304;

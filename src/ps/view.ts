@@ -103,6 +103,7 @@ const reasons: Record<PsNeverReason, string> = {
   'job-running': "the job's, which still runs",
   skip: '--skip matches',
   'host-pid': 'host PID namespace visible (no --allow-host-pid)',
+  'pid-namespace-unproven': '/proc may not show the whole pod (hidepid, PID 1 hidden)',
   'unknown-cgroup': 'its container is unknown (cgroup unreadable)',
   'not-only': 'not matched by --only',
   zombie: 'already exited (zombie)',

@@ -1,7 +1,7 @@
 // The termination message: one line at exit, written where Kubernetes picks it up
 // (terminationMessagePath, /dev/termination-log by default) so `kubectl describe pod` and the
 // pod status say how the job ended and what happened to the sidecars without reading logs.
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { TerminationLogTarget } from '../config/config.ts';
 import { terminationLogOfRefusedInvocation } from '../config/termination-log.ts';
 import { describeOutcome, type JobOutcome } from '../job/run-job.ts';
@@ -66,9 +66,25 @@ export function writeTerminationMessage(target: TerminationLogTarget | undefined
   // Outside Kubernetes /dev/termination-log does not exist; creating files in /dev is not ours to do.
   if (target.onlyIfPresent && !existsSync(target.path)) return;
   try {
-    writeFileSync(target.path, message);
+    writeRegularFileNonBlocking(target.path, message);
   } catch (error) {
     log.warn(`cannot write the termination message to ${target.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/**
+ * A FIFO at the path blocked jobdone forever at exit, even after a usage error: the open never
+ * waits (O_NONBLOCK: a FIFO without a reader fails with ENXIO) and only a regular file, which is
+ * what the kubelet mounts, is written; anything else is one warning.
+ */
+function writeRegularFileNonBlocking(path: string, message: string): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NONBLOCK | constants.O_NOCTTY, 0o644);
+  try {
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+    ftruncateSync(fd, 0);
+    writeSync(fd, message);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -4,6 +4,7 @@
 import type { Logger } from '../log/logger.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { nodeProcFs, type ProcFs } from '../proc/proc-fs.ts';
+import { isSignallableTarget, sendSignal } from '../proc/kill.ts';
 import { readStatOnly } from '../proc/scan.ts';
 import type { PlannedGroup, PlannedProcess, StopPlan } from './plan.ts';
 
@@ -40,8 +41,15 @@ export interface ExecuteContext {
    * answered, e.g. pilot-agent); the others are signalled at once. Unset: every container waits.
    */
   waitOnlyFor?: ReadonlySet<string>;
-  /** After SIGKILL, how long to wait for the processes to be gone. */
+  /** After SIGKILL, how long to wait for the processes to be gone (and to SIGKILL newcomers). */
   confirmMs?: number;
+  /**
+   * A targeted group's processes as /proc shows them now (its container's cgroup, or the job's
+   * leftovers), as a fresh plan would stop them. Without it only the first look's processes are
+   * tracked: a container that forks, or daemonizes on SIGTERM, was reported stopped with
+   * processes still in it.
+   */
+  membersNow?: (group: PlannedGroup) => ProcessInfo[];
   /** During the grace period, one line this often naming what still runs (default 5 s). */
   progressEveryMs?: number;
   fs?: ProcFs;
@@ -64,7 +72,7 @@ interface Tracked {
 
 export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<StopReport> {
   const now = ctx.now ?? (() => performance.now());
-  const kill = ctx.kill ?? ((pid: number, signal: string) => void process.kill(pid, signal));
+  const kill = ctx.kill ?? sendSignal;
   const fs = ctx.fs ?? nodeProcFs;
   const { log } = ctx;
   const start = now();
@@ -95,8 +103,24 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
   }
 
   const isGone = (p: ProcessInfo): boolean => stateNow(ctx.procRoot, p, fs) !== 'alive';
+  let killing = false;
+  /**
+   * A container is stopped when it is empty, not when the processes of the first look are gone:
+   * when those are, look at the container again and track what is in it now (a daemon forked on
+   * SIGTERM, children forked since). Once the grace period is over, newcomers get SIGKILL at once.
+   */
+  const adoptNewcomers = (t: Tracked): void => {
+    if (ctx.membersNow === undefined || t.state !== 'running') return;
+    for (const p of ctx.membersNow(t.group)) {
+      if (t.alive.has(p.pid) || isGone(p)) continue;
+      t.alive.set(p.pid, p);
+      log.debug(`${p.pid} ${p.comm} appeared in ${t.group.shortId} after the first look; tracking it`, fieldsOf(plannedOf(t, p), t.group, {}));
+      if (killing && !send(t, plannedOf(t, p), 'KILL', ': appeared in a container being killed')) t.state = 'eperm';
+    }
+  };
   const refresh = (t: Tracked): void => {
     for (const [pid, p] of t.alive) if (isGone(p)) t.alive.delete(pid);
+    if (t.alive.size === 0) adoptNewcomers(t);
     if (t.alive.size === 0) {
       t.state = 'done';
       t.doneAt = now();
@@ -107,6 +131,13 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
   /** Signals one process unless it is gone; false when the container cannot be signalled (EPERM). */
   const send = (t: Tracked, planned: PlannedProcess, signal: string, why = ''): boolean => {
     const p = planned.process;
+    // Checked here as well as in sendSignal, so an injected kill is held to it too; only a pid
+    // above 1 is a process of the pod (a scan of a hostile --proc-root may list 0 or 1).
+    if (p.pid <= 1 || !isSignallableTarget(p.pid)) {
+      t.alive.delete(p.pid);
+      log.error(`not sending SIG${signal} to pid ${p.pid}: only a pid above 1 can be a process of the pod`, fieldsOf(planned, t.group, { signal, outcome: 'refused' }));
+      return true;
+    }
     const state = stateNow(ctx.procRoot, p, fs);
     if (state !== 'alive') {
       t.alive.delete(p.pid);
@@ -183,6 +214,7 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
   if (left.length > 0 && plan.noKill) {
     for (const t of left) {
       t.outcome = 'still-running';
+      adoptNewcomers(t);
       for (const p of t.alive.values()) {
         log.warn(`still running after the ${plan.graceMs} ms grace period; not killed (--no-kill)`, fieldsOf(plannedOf(t, p), t.group, { outcome: 'still-running' }));
       }
@@ -190,7 +222,11 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext): Promise<Stop
       logOutcome(log, t, start);
     }
   } else if (left.length > 0) {
+    killing = true;
     for (const t of left) {
+      // What the container holds now, not only what the first look saw: children forked during
+      // the grace period would otherwise outlive their killed parent.
+      adoptNewcomers(t);
       for (const p of [...t.alive.values()]) {
         if (!send(t, plannedOf(t, p), 'KILL', `: still running after the ${plan.graceMs} ms grace period`)) t.state = 'eperm';
       }

@@ -14,6 +14,8 @@ export type NeverReason =
   | 'job-running'
   | 'skip'
   | 'host-pid'
+  /** /proc may not show the whole pod (Pod.pidNamespaceDoubt): nothing outside jobdone's own session is signalled. */
+  | 'pid-namespace-unproven'
   | 'unknown-cgroup'
   | 'not-only'
   /** Already exited, waiting to be reaped: counts as gone. */
@@ -62,7 +64,13 @@ export interface JobState {
   exited: boolean;
 }
 
-export function planStop(pod: Pod, options: StopOptions, job: JobState = { exited: true }): StopPlan {
+/**
+ * 'starting': a container still in the runtime's init is left alone and looked at again;
+ * 'stop': the wait is over (the grace period has passed), it is stopped like any other.
+ */
+export type RuntimeInitRule = 'starting' | 'stop';
+
+export function planStop(pod: Pod, options: StopOptions, job: JobState = { exited: true }, runtimeInit: RuntimeInitRule = 'starting'): StopPlan {
   const actions = new Map<number, Action>();
   const warnings: string[] = [];
   const hostPidBlocks = pod.hostPidNamespace && !options.allowHostPid;
@@ -77,9 +85,9 @@ export function planStop(pod: Pod, options: StopOptions, job: JobState = { exite
   const groups: PlannedGroup[] = [];
   for (const container of pod.others) {
     const sidecars = container.processes.filter((p) => !actions.has(p.pid));
-    const decided = hostPidBlocks
-      ? new Map(sidecars.map((p) => [p.pid, never('host-pid')] as const))
-      : planSidecar(container, sidecars, options, signalOf, skipped);
+    const decided = hostPidBlocks || pod.pidNamespaceDoubt !== undefined
+      ? new Map(sidecars.map((p) => [p.pid, never(hostPidBlocks ? 'host-pid' : 'pid-namespace-unproven')] as const))
+      : planSidecar(container, sidecars, options, signalOf, skipped, runtimeInit);
     for (const [pid, action] of decided) actions.set(pid, action);
   }
 
@@ -110,7 +118,9 @@ export function planStop(pod: Pod, options: StopOptions, job: JobState = { exite
         'drop hostPID: true from the pod spec, or pass --allow-host-pid if stopping them is really intended',
     );
   }
-  if (!pod.sharedPidNamespace) {
+  if (pod.pidNamespaceDoubt !== undefined) {
+    warnings.push(`cannot tell that /proc shows this pod's whole PID namespace: ${pod.pidNamespaceDoubt}; no sidecar is signalled (only the job's own leftovers)`);
+  } else if (!pod.sharedPidNamespace) {
     warnings.push(
       pod.selfPid === 1
         ? 'jobdone is PID 1, so this container has a PID namespace of its own and cannot see the sidecars: set shareProcessNamespace: true in the pod spec'
@@ -179,9 +189,10 @@ function planSidecar(
   options: StopOptions,
   signalOf: (p: ProcessInfo) => string,
   skipped: (p: ProcessInfo) => boolean,
+  runtimeInit: RuntimeInitRule,
 ): Map<number, Action> {
   const decided = new Map<number, Action>();
-  if (live.some(isRuntimeInit)) {
+  if (runtimeInit === 'starting' && live.some(isRuntimeInit)) {
     for (const p of live) decided.set(p.pid, never('starting'));
     return decided;
   }
@@ -214,7 +225,11 @@ function planSidecar(
   return decided;
 }
 
-/** --only/--skip match the comm or the whole command line joined by spaces, like `pkill -f`. */
+/**
+ * --only/--skip match the comm or the whole command line joined by spaces, like `pkill -f`. The
+ * pattern runs in linear time (src/config/parse.ts); the command line is as read from /proc,
+ * at most maxCmdlineBytes (src/proc/scan.ts), so one match is bounded in time too.
+ */
 export function matches(pattern: RegExp | undefined, p: ProcessInfo): boolean {
   if (pattern === undefined) return false;
   pattern.lastIndex = 0;
@@ -228,9 +243,14 @@ export function matches(pattern: RegExp | undefined, p: ProcessInfo): boolean {
  * The runtime's own process inside a container it is still starting: runc's init stage shows
  * as `runc:[2:INIT]` until it execs the container's command. Signalling it makes the container
  * fail to start (seen under podman); it is the container's real command that should get it.
+ * comm is anyone's to choose (prctl), and a sidecar that named itself so was never stopped: runc
+ * also runs its init as `runc init` (argv), which a sidecar's own command line is not; and the
+ * wait ends with the grace period (RuntimeInitRule).
  */
 export function isRuntimeInit(p: ProcessInfo): boolean {
-  return /^runc:\[\d:/.test(p.comm);
+  if (!/^runc:\[\d:/.test(p.comm)) return false;
+  const argv = p.cmdline;
+  return argv !== undefined && argv.length === 2 && argv[1] === 'init' && /(?:^|\/)runc[^/]*$/.test(argv[0]!);
 }
 
 export function normalizeSignal(signal: string): string {

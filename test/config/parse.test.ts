@@ -61,7 +61,7 @@ describe('environment and flags', () => {
       JOBDONE_PROC_ROOT: '/host/proc', JOBDONE_TIMEOUT: '1m', JOBDONE_WAIT_FILE: '/a,/b',
     });
     assert.deepEqual({ ...config.stop, only: String(config.stop.only), signalFor: [...config.stop.signalFor] }, {
-      only: '/sleep/', skip: undefined, signal: 'INT', signalFor: [['nginx', 'QUIT'], ['envoy', 'TERM']], graceMs: 3000,
+      only: '/sleep/l', skip: undefined, signal: 'INT', signalFor: [['nginx', 'QUIT'], ['envoy', 'TERM']], graceMs: 3000,
       noKill: true, allowHostPid: false, dryRun: true,
     });
     assert.deepEqual(config.log, { format: 'json', level: 'debug' });
@@ -131,7 +131,7 @@ describe('subcommands and the command', () => {
       assert.equal(ps.config.json, true);
       assert.equal(ps.config.procRoot, '/p');
       assert.deepEqual({ ...ps.config.stop, only: undefined }, stopOptions());
-      assert.equal(String(ps.config.stop.only), '/envoy/');
+      assert.equal(String(ps.config.stop.only), '/envoy/l', 'linear-time engine (issue 10)');
     }
     assert.deepEqual(parseInvocation(['sidecar', '--exit-code-on-stop', '143', '--', 'envoy', '-c', 'x'], {}), {
       kind: 'sidecar',

@@ -50,6 +50,11 @@ export interface ContainerSpec {
   readonly addCaps?: readonly string[];
   /** Default "ignore" (/dev/null), as a container without `stdin: true`. */
   readonly stdin?: 'ignore' | 'pipe';
+  /**
+   * Default true: when the main process exits, kill what is left of the container, as a runtime
+   * does. False for tests that check jobdone itself leaves the container empty.
+   */
+  readonly runtimeKillsLeftovers?: boolean;
 }
 
 export interface ExecOptions {
@@ -132,7 +137,7 @@ export class Container {
     this.stdout = launched.stdout;
     this.stderr = launched.stderr;
     // A runtime kills what is left of a container when its main process exits.
-    void launched.exited.then(() => killCgroup(cgroupDirs));
+    if (spec.runtimeKillsLeftovers !== false) void launched.exited.then(() => killCgroup(cgroupDirs));
     this.exited = launched.closed.then(async (status) => {
       await waitUntilNoLiveProcess(cgroupDirs[0]!, 3000);
       this.status = status;

@@ -18,6 +18,9 @@ export class MiniPod {
   private readonly started = new Map<number, number>();
 
   constructor(t: { after: (fn: () => void | Promise<void>) => void }) {
+    // Every pod shows its PID 1 (the infra process); jobdone stops nothing where it cannot see it.
+    // The host's PID 1 stands in: never started by the test, so never signalled by it.
+    this.add(1, cgroupOf('infra'));
     this.add(process.pid, ownCgroup);
     t.after(() => this.cleanUp());
   }
@@ -73,7 +76,7 @@ export class MiniPod {
     writeFileSync(join(dir, 'cgroup'), cgroup);
     const stat = readStatOnly('/proc', pid);
     if (stat === undefined) throw new Error(`pid ${pid} is gone already`);
-    if (pid !== process.pid) this.started.set(pid, stat.startTime);
+    if (pid !== process.pid && pid !== 1) this.started.set(pid, stat.startTime);
   }
 
   /** SIGKILLs every process this test started that is still the same process; removes the root. */

@@ -1,0 +1,34 @@
+// Issue 10 item 7: jobdone reported sidecars "killed" or "exited" while processes forked after
+// its first look kept running. Here the sandbox does not kill what is left of a container when
+// its main process exits (a runtime would), so the test sees what jobdone alone left behind.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { jobdoneArgv, repoRoot } from '../helpers/jobdone.ts';
+import { createPod, sandboxSkipReason, type Container } from '../sandbox/pod.ts';
+
+const skip = sandboxSkipReason();
+
+const sidecars: Array<[string, string[]]> = [
+  // A shell whose children get the SIGTERM (the shell is left to finish its script), forking a
+  // child that lives 1 s every 10 ms.
+  ['a shell forking every 10 ms', ['sh', '-c', 'echo ready; while :; do sleep 1 & sleep 0.01; done']],
+  // A program that ignores SIGTERM and starts a child of its own session every 10 ms.
+  ['node forking every 10 ms', ['node', '-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => require('child_process').spawn('sleep', ['5'], { detached: true, stdio: 'ignore' }).unref(), 10)"]],
+  // A program that answers SIGTERM by leaving a daemon behind and exiting 0.
+  ['a sidecar that daemonizes on SIGTERM', ['node', '-e', "process.on('SIGTERM', () => { require('child_process').spawn('sh', ['-c', 'trap \"\" TERM; exec sleep 30'], { detached: true, stdio: 'ignore' }).unref(); setTimeout(() => process.exit(0), 50); }); console.log('ready'); setInterval(() => {}, 1000)"]],
+];
+
+describe('a stopped container is empty when jobdone exits', { skip, timeout: 120_000 }, () => {
+  for (const [what, command] of sidecars) {
+    it(what, async (t) => {
+      const pod = await createPod({ name: 'forker', t });
+      const sidecar: Container = await pod.start({ name: 'sidecar', command, runtimeKillsLeftovers: false });
+      await sidecar.waitForOutput('ready', { timeoutMs: 10_000 });
+      const main = await pod.start({ name: 'main', cwd: repoRoot, command: [...jobdoneArgv(), '--grace', '1s', '--', 'sleep', '0.3'] });
+      assert.equal((await main.exited).code, 0, main.stderr.text);
+      assert.deepEqual(sidecar.processes(), [], `left in the sidecar container:\n${main.stderr.text}`);
+      assert.doesNotMatch(main.stderr.text, /still-running/);
+      assert.ok(pod.pid1Alive());
+    });
+  }
+});

@@ -1,0 +1,200 @@
+// Issue 10 at the process level (source and dist/jobdone): signals, stderr and input that
+// made jobdone open a debugger, hang, exit with the wrong status or run what it should refuse.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { cleanEnv, isAlive, jobdoneArgv, runJobdone, startJobdone, target } from '../helpers/jobdone.ts';
+
+function tempDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'jobdone-hardening-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** TCP sockets in LISTEN state whose inode is one of this pid's open files. */
+function listeningSocketsOf(pid: number): string[] {
+  let inodes: Set<string>;
+  try {
+    inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => {
+      try {
+        return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '';
+      } catch {
+        return '';
+      }
+    }).filter((inode) => inode !== ''));
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === '0A' && inodes.has(fields[9]!)) found.push(`${table} ${fields[1]}`);
+    }
+  }
+  return found;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const usr1Job = ['sh', '-c', 'trap "echo got-usr1" USR1; echo ready; while :; do sleep 0.01; done'];
+
+describe('issue 10: hostile pod, host and input', { timeout: 240_000 }, () => {
+  // Item 1. dist/jobdone is what ships: its inspector may only bind 0.0.0.1 (scripts/build.mjs)
+  // and src/job/early-sigusr1.ts takes SIGUSR1 from Node's inspector handler as jobdone's first
+  // statement. The TypeScript source runs on the host's Node 20 with tsx, whose inspector no
+  // build flag of jobdone reaches: there only the forwarding is checked, below.
+  it('1: 1000 SIGUSR1s at random moments in the first 200 ms never open a listening socket; SIGUSR1 reaches the job once it runs',
+    { skip: target === 'src' ? 'the listener half applies to dist/jobdone (TEST_JOBDONE=dist); the source runs on the host node' : false }, async (t) => {
+      const runs = 25;
+      const perRun = 40;
+      let diedBeforeNodeStarted = 0;
+      let jobKilledByForwardedUsr1 = 0;
+      let reachedTheJob = 0;
+      for (let run = 0; run < runs; run++) {
+        const started = startJobdone(['-q', '--', ...usr1Job], { timeoutMs: 20_000 });
+        const pid = started.child.pid!;
+        const listeners: string[] = [];
+        const moments = Array.from({ length: perRun }, () => Math.random() * 200).sort((a, b) => a - b);
+        const t0 = performance.now();
+        for (const at of moments) {
+          await sleep(Math.max(0, at - (performance.now() - t0)));
+          if (started.child.exitCode !== null || started.child.signalCode !== null) break;
+          try {
+            process.kill(pid, 'SIGUSR1');
+          } catch {
+            break;
+          }
+          listeners.push(...listeningSocketsOf(pid));
+        }
+        await sleep(50);
+        listeners.push(...listeningSocketsOf(pid));
+        assert.deepEqual(listeners, [], `run ${run}: jobdone listened`);
+        let out = '';
+        started.child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        const first = await Promise.race([started.stdoutHas('ready').then(() => 'ready', () => 'ended'), started.finished.then(() => 'ended')]);
+        if (first === 'ended') {
+          const end = await started.finished;
+          if (end.signal === 'SIGUSR1') {
+            // jobdone itself killed by the kernel's default action in its first 5-10 ms (exec and
+            // Node's own setup, before Node blocks SIGUSR1), as any program would be; nothing ran,
+            // nothing listened. With 40 signals in 200 ms, a third to a half of the runs get one there.
+            diedBeforeNodeStarted++;
+          } else {
+            // A queued SIGUSR1 reached the job as it started, before its shell had set the trap:
+            // the job died of it, and jobdone exits with the job's status, 128+10.
+            assert.equal(end.code, 138, end.stderr);
+            jobKilledByForwardedUsr1++;
+          }
+          continue;
+        }
+        reachedTheJob++;
+        // Let the USR1s sent so far reach the job, then send one more: it must arrive.
+        await sleep(100);
+        const before = out.split('got-usr1').length;
+        process.kill(pid, 'SIGUSR1');
+        await waitUntil(() => out.split('got-usr1').length > before);
+        assert.deepEqual(listeningSocketsOf(pid), []);
+        started.child.kill('SIGTERM');
+        const end = await started.finished;
+        assert.equal(end.code, 143, end.stderr);
+      }
+      assert.ok(reachedTheJob >= 3, `only ${reachedTheJob} of ${runs} runs got as far as the job's trap`);
+      t.diagnostic(`${runs} runs, ${runs * perRun} SIGUSR1s: no listener; in ${reachedTheJob} runs the job trapped SIGUSR1, ${jobKilledByForwardedUsr1} job(s) died of a forwarded SIGUSR1 before setting their trap, ${diedBeforeNodeStarted} jobdone(s) died of one before Node started`);
+    });
+
+  it('1: a SIGUSR1 sent to jobdone once the job runs is forwarded to the job (source and dist)', async () => {
+    const started = startJobdone(['-q', '--', ...usr1Job]);
+    await started.stdoutHas('ready');
+    started.child.kill('SIGUSR1');
+    await started.stdoutHas('got-usr1');
+    assert.deepEqual(listeningSocketsOf(started.child.pid!), []);
+    started.child.kill('SIGTERM');
+    assert.equal((await started.finished).code, 143);
+  });
+
+  it('3: --skip (a+)+$ or sleep.*infinity$ against a leftover with a 1 MB command line: the stop ends within grace', async () => {
+    // jobdone reads the first 128 KB of a command line (src/proc/scan.ts): the first long argument
+    // ends exactly there, with the 'b' that makes (a+)+$ fail after trying every split of the a's.
+    const head = 'sh\0-c\0sleep 30; :\0x\0'.length;
+    const runs = ['a'.repeat(128 * 1024 - head - 1) + 'b', ...Array.from({ length: 7 }, () => 'a'.repeat(120_000) + 'b')];
+    const sleeps = Array.from({ length: 8 }, () => Array.from({ length: 20_000 }, () => 'sleep').join(' '));
+    for (const [pattern, args] of [['(a+)+$', runs], ['sleep.*infinity$', sleeps]] as const) {
+      const result = await runJobdone(['--grace', '20s', '--skip', pattern, '--', 'sh', '-c', '"$@" & echo $!; sleep 0.2; exit 0', 'job', 'sh', '-c', 'sleep 30; :', 'x', ...args], { timeoutMs: 60_000 });
+      assert.equal(result.code, 0, result.stderr.slice(0, 2000));
+      assert.match(result.stderr, /job leftovers \S+ exited/, 'the leftovers ended on SIGTERM, inside the grace period');
+      const leftover = Number(result.stdout.toString().trim());
+      assert.equal(isAlive(leftover), false);
+    }
+  });
+
+  it('8: a --proc-root that is missing: exit 125, one line, the job never runs', async (t) => {
+    const dir = tempDir(t);
+    const marker = join(dir, 'ran');
+    const result = await runJobdone(['--proc-root', join(dir, 'nowhere'), '--', 'touch', marker]);
+    assert.equal(result.code, 125);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.match(result.stderr, /--proc-root/);
+    assert.equal(existsSync(marker), false);
+  });
+
+  it('9: a FIFO as --termination-log never blocks, after a usage error or after a run', async (t) => {
+    const dir = tempDir(t);
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const bad = await runJobdone(['--grace', 'soon', '--termination-log', fifo, '--', 'true'], { timeoutMs: 20_000 });
+    assert.equal(bad.code, 125);
+    const ok = await runJobdone(['--termination-log', fifo, '--', 'sh', '-c', 'exit 3'], { timeoutMs: 20_000 });
+    assert.equal(ok.code, 3);
+    assert.match(ok.stderr, /cannot write the termination message/);
+  });
+
+  it("10: stderr's reader gone (EPIPE): the exit status is the job's and a TERM-ignoring leftover is still SIGKILLed", async () => {
+    const [file, ...pre] = jobdoneArgv();
+    const child = spawn(file!, [...pre, '--grace', '1s', '--', 'sh', '-c', '(trap "" TERM; exec sleep 30) & echo $!; sleep 0.5; exit 7'], {
+      env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Nobody reads stderr from the start: jobdone's first log line meets a closed pipe.
+    child.stderr!.destroy();
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (status) => resolve(status)));
+    const leftover = Number(out.trim());
+    assert.ok(leftover > 1, out);
+    const leftoverAlive = isAlive(leftover);
+    if (leftoverAlive) process.kill(leftover, 'SIGKILL');
+    assert.equal(code, 7);
+    assert.equal(leftoverAlive, false, 'the TERM-ignoring leftover was not SIGKILLed');
+  });
+
+  it("11: jobdone -- '' exits 125 with one line and runs nothing", async () => {
+    const result = await runJobdone(['--', '']);
+    assert.equal(result.code, 125);
+    assert.match(result.stderr, /^jobdone: empty command/);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+  });
+
+  // Item 12: Node itself reopens a closed fd 0-2 on /dev/null before any of jobdone's code runs
+  // (PlatformInit), so jobdone cannot tell a closed stdout from /dev/null and the job inherits
+  // /dev/null: its writes succeed where without jobdone they fail with EBADF. Documented in the
+  // README's Limitations; this test pins the behaviour the README describes.
+  it('12: a stdout closed when jobdone starts is /dev/null for the job (documented limitation)', async () => {
+    const [file, ...pre] = jobdoneArgv();
+    const quoted = [file!, ...pre].map((arg) => `'${arg}'`).join(' ');
+    const job = `sh -c 'echo hi; echo "rc=$?" >&2'`;
+    const without = spawnSync('sh', ['-c', `${job} >&-`], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    assert.match(without.stderr.toString(), /rc=[1-9]/, 'without jobdone the write fails (EBADF)');
+    const result = spawnSync('sh', ['-c', `${quoted} -q -- ${job} >&-`], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    assert.match(result.stderr.toString(), /rc=0/, 'with jobdone it goes to /dev/null, as the README says');
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > until) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
