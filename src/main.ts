@@ -3,6 +3,7 @@
 import { helpText } from './config/help.ts';
 import { parseInvocation, UsageError } from './config/parse.ts';
 import { ExitCode } from './exit-codes.ts';
+import { runInject } from './inject/run-inject.ts';
 import { runInstall } from './install/run-install.ts';
 import { withDeadline } from './job/deadline.ts';
 import { forwardSignals } from './job/forward-signals.ts';
@@ -24,7 +25,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`jobdone: ${error.message}\n`);
-    if (argv[0] !== 'ps') writeTerminationMessage(terminationTargetFromRaw(argv, env), usageErrorMessage(error.message, ExitCode.jobdoneError), createLogger({ format: 'text', level: 'warn' }));
+    if (argv[0] !== 'ps' && argv[0] !== 'inject') writeTerminationMessage(terminationTargetFromRaw(argv, env), usageErrorMessage(error.message, ExitCode.jobdoneError), createLogger({ format: 'text', level: 'warn' }));
     return ExitCode.jobdoneError;
   }
   switch (invocation.kind) {
@@ -36,6 +37,8 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       return 0;
     case 'install':
       return runInstall(invocation.dir);
+    case 'inject':
+      return runInject(invocation.options);
     case 'run': {
       const { config } = invocation;
       const log = createLogger(config.log);
