@@ -2,7 +2,7 @@
 // apply the edits of each Job, CronJob and Pod, and put the stream together again. A
 // document with no edits is copied from the source byte for byte (never printed again),
 // so a whole chart's output can pass through. JSON input comes back as JSON.
-import { Composer, CST, Parser, type Document } from 'yaml';
+import { Composer, CST, LineCounter, Parser, type Document } from 'yaml';
 
 type Token = CST.Token;
 import { applyEdits, detectLayout } from './apply.ts';
@@ -18,12 +18,13 @@ export interface InjectResult {
 /** `name` is how errors name the input: a file name or "stdin". */
 export function injectText(source: string, name: string, options: InjectOptions): InjectResult {
   const json = jsonIndent(source);
-  const tokens = [...new Parser().parse(source)];
+  const lines = new LineCounter();
+  const tokens = [...new Parser(lines.addNewLine).parse(source)];
   const docs = [...new Composer().compose(tokens)];
   for (const doc of docs) {
     const error = doc.errors[0];
     if (error !== undefined) {
-      const position = error.linePos?.[0];
+      const position = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
       const where = position === undefined ? '' : ` at line ${position.line}, column ${position.col}`;
       throw new InjectError(`bad YAML in ${name}${where}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
     }

@@ -217,6 +217,7 @@ export function planWorkload(doc: unknown, workload: Workload, options: InjectOp
     ...(Array.isArray(at(doc, [...spec, 'initContainers'])) ? (at(doc, [...spec, 'initContainers']) as unknown[]).filter(isMap).filter((init) => (init as Container).restartPolicy === 'Always') : []),
   ] as Container[];
   const presetArgs: string[] = [];
+  if (options.explicitPresets.length > 0) note(`presets from --preset: ${options.explicitPresets.join(', ')}${options.detectPresets ? '' : ' (no detection: add --presets auto for both)'}`);
   if (options.detectPresets) {
     const found = detectPresets(labels(doc, meta), podAnnotations, sidecars);
     for (const finding of found) {
@@ -243,10 +244,10 @@ export function planWorkload(doc: unknown, workload: Workload, options: InjectOp
   const prefix = [executable, ...options.jobdoneArgs, ...presetArgs, '--'];
   if (originalCommand !== undefined) {
     edits.push({ op: 'prepend', path: [...mainPath, 'command'], values: prefix });
-    note(`command of ${mainName}: ${prefix.join(' ')} ${originalCommand.join(' ')} (args untouched)`);
+    note(`command of ${mainName}: ${JSON.stringify([...prefix, ...originalCommand])} (args untouched)`);
   } else {
     edits.push({ op: 'set', path: [...mainPath, 'command'], value: [...prefix, ...suppliedCommand!] });
-    note(`command of ${mainName}: ${prefix.join(' ')} ${suppliedCommand!.join(' ')} (from --command-for; args untouched)`);
+    note(`command of ${mainName}: ${JSON.stringify([...prefix, ...suppliedCommand!])} (from --command-for; args untouched)`);
   }
   shareEdit();
   edits.push(...waysIn(doc, workload, mainPath, main, mainName, options, note));
