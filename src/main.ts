@@ -3,13 +3,13 @@
 import { helpText } from './config/help.ts';
 import { parseInvocation, UsageError } from './config/parse.ts';
 import { ExitCode } from './exit-codes.ts';
-import { runInject } from './inject/run-inject.ts';
 import { runInstall } from './install/run-install.ts';
 import { withDeadline } from './job/deadline.ts';
 import { forwardSignals } from './job/forward-signals.ts';
 import { startJob } from './job/run-job.ts';
 import { runLifecycle } from './lifecycle.ts';
 import { createLogger } from './log/logger.ts';
+import { linuxOnlyRefusal } from './platform.ts';
 import { runPs } from './ps/run-ps.ts';
 import { waitForSidecars } from './ready/wait-for-sidecars.ts';
 import { sidecarTerminationMessage, terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
@@ -28,6 +28,11 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     if (argv[0] !== 'ps' && argv[0] !== 'inject') writeTerminationMessage(terminationTargetFromRaw(argv, env), usageErrorMessage(error.message, ExitCode.jobdoneError), createLogger({ format: 'text', level: 'warn' }));
     return ExitCode.jobdoneError;
   }
+  const refusal = linuxOnlyRefusal(invocation.kind, process.platform);
+  if (refusal !== undefined) {
+    process.stderr.write(`jobdone: ${refusal}\n`);
+    return ExitCode.jobdoneError;
+  }
   switch (invocation.kind) {
     case 'help':
       process.stdout.write(helpText(invocation.subcommand));
@@ -37,8 +42,13 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       return 0;
     case 'install':
       return runInstall(invocation.dir);
-    case 'inject':
+    case 'inject': {
+      // Loaded only here: the yaml parser is three times the rest of jobdone, and a Job's
+      // start must not pay for evaluating it. esbuild turns this import() into a lazy
+      // require of the bundled module (the SEA bundle holds no dynamic import).
+      const { runInject } = await import('./inject/run-inject.ts');
       return runInject(invocation.options);
+    }
     case 'run': {
       const { config } = invocation;
       const log = createLogger(config.log);
