@@ -50,8 +50,9 @@ export async function podmanOk(args: readonly string[], timeoutMs?: number): Pro
 }
 
 /** Example image name (as the examples spell it) -> how to build it here. */
-const exampleImages: Record<string, { context: string; args: (tag: (name: string) => string) => Record<string, string> }> = {
+const exampleImages: Record<string, { context: string; file?: string; args: (tag: (name: string) => string) => Record<string, string> }> = {
   countdown: { context: 'images/countdown', args: (tag) => ({ JOBDONE_IMAGE: tag('jobdone'), BASE: tag('busybox') }) },
+  'countdown-plain': { context: 'images/countdown', file: 'Dockerfile.plain', args: (tag) => ({ BASE: tag('busybox') }) },
   'endless-sidecar': { context: 'images/endless-sidecar', args: (tag) => ({ BASE: tag('bash') }) },
   'fake-mesh-proxy': { context: 'images/fake-mesh-proxy', args: (tag) => ({ BASE: tag('busybox') }) },
   'static-job': { context: 'images/static-job', args: (tag) => ({ BUSYBOX_IMAGE: tag('busybox') }) },
@@ -153,7 +154,8 @@ export class E2eRun {
     started = performance.now();
     for (const [name, image] of Object.entries(exampleImages)) {
       const buildArgs = Object.entries(image.args((base) => this.tag(base))).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]);
-      await podmanOk(['build', '--network', 'none', '--pull=never', ...buildArgs, '-t', this.tag(name), join(repoRoot, image.context)], 120_000);
+      const file = image.file === undefined ? [] : ['-f', join(repoRoot, image.context, image.file)];
+      await podmanOk(['build', '--network', 'none', '--pull=never', ...buildArgs, ...file, '-t', this.tag(name), join(repoRoot, image.context)], 120_000);
     }
     this.timings.exampleImages = performance.now() - started;
   }
@@ -164,7 +166,13 @@ export class E2eRun {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pod spec parsed from YAML
   podFromJob(example: string, podName: string, edit: (spec: Record<string, any>) => void = () => {}): string {
-    const job = parse(readFileSync(join(repoRoot, 'examples', 'k8s', example), 'utf8'));
+    return this.podFromJobText(readFileSync(join(repoRoot, 'examples', 'k8s', example), 'utf8'), podName, edit, example);
+  }
+
+  /** podFromJob for a Job given as YAML text (e.g. jobdone inject's output). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pod spec parsed from YAML
+  podFromJobText(yaml: string, podName: string, edit: (spec: Record<string, any>) => void = () => {}, example = 'manifest'): string {
+    const job = parse(yaml);
     const spec = structuredClone(job.spec.template.spec);
     for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
       const name = container.image === 'jobdone' ? 'jobdone' : container.image;

@@ -41,3 +41,27 @@ describe('jobdone inject golden files', () => {
     });
   }
 });
+
+describe('jobdone inject over a chart', () => {
+  it('every document but the injected Job passes through byte for byte (a Helm post-renderer)', async () => {
+    const input = readFileSync(join(fixturesDir, 'chart', 'input.yaml'), 'utf8');
+    const result = await inject(['--image', 'registry.example.com/jobdone:0.1.0'], input);
+    const documents = (text: string): string[] => text.split(/(?=^---$)/m);
+    const before = documents(input);
+    const after = documents(result.stdout);
+    assert.equal(after.length, before.length);
+    const changed = before.map((document, index) => document !== after[index]);
+    assert.deepEqual(before.filter((_, index) => changed[index]).map((document) => /# Source: (\S+)/.exec(document)?.[1]), ['shop/templates/migrate-job.yaml']);
+    assert.deepEqual(validateStream(result.stdout), ['v1 ServiceAccount', 'v1 Service', 'apps/v1 Deployment', 'v1 Pod', 'batch/v1 Job', 'batch/v1 Job']);
+  });
+});
+
+describe('the schema check', () => {
+  it('covers what inject adds: a bad image volume pullPolicy or a command that is not a list is rejected', () => {
+    const good = readFileSync(join(fixturesDir, 'job-image-volume', 'expected.yaml'), 'utf8');
+    validateStream(good);
+    assert.throws(() => validateStream(good.replace('pullPolicy: IfNotPresent', 'pullPolicy: Sometimes')), /volumes\/0\/image\/pullPolicy/);
+    const init = readFileSync(join(fixturesDir, 'job-init', 'expected.yaml'), 'utf8');
+    assert.throws(() => validateStream(init.replace(/command: \[[^\n]*\]/, 'command: /jobdone/jobdone')), /command must be array/);
+  });
+});
