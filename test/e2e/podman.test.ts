@@ -4,9 +4,11 @@
 // Root and podman are needed; CI must not skip (podmanSkipReason throws there).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixturesDir, inject } from '../inject/harness.ts';
+import { podmanConfig } from './local-images.ts';
 import { E2eRun, podmanOk, podmanSkipReason, type ContainerOutcome, type ContainerState } from './podman.ts';
 
 const skip = podmanSkipReason();
@@ -144,4 +146,13 @@ describe('end to end with podman', { skip, timeout: 420_000 }, () => {
       assertInfraOutlived(infraBefore, await run!.infraState(pod), [main, sidecar]);
     });
   }
+
+  it('the jobdone image runs jobdone inject: manifests on stdin, the same bytes as the golden file on stdout', () => {
+    const input = readFileSync(join(fixturesDir, 'job-init', 'input.yaml'), 'utf8');
+    const result = spawnSync('podman', ['run', '-i', '--rm', '--network', 'none', run!.tag('jobdone'), 'inject'], {
+      input, encoding: 'utf8', timeout: 60_000, env: { ...process.env, CONTAINERS_CONF: podmanConfig },
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, readFileSync(join(fixturesDir, 'job-init', 'expected.yaml'), 'utf8'));
+  });
 });
