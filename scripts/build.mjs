@@ -23,8 +23,8 @@ import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync,
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { architectures, makeBundle } from './bundle.mjs';
+import { bundleMain } from './bundle-main.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -34,24 +34,40 @@ const fail = (why) => {
   process.exit(1);
 };
 
-/** --arch <x64|arm64|amd64> (default: this machine's), then `--` and flags for npm pack. */
+/**
+ * --arch <x64|arm64|amd64> (default: this machine's), then `--` and flags for npm pack.
+ * --js-only (npm prepack, any OS): just dist/jobdone.cjs, the npm bin that runs on plain Node.
+ */
 function parseArguments(argv) {
   let arch = process.arch;
+  let jsOnly = false;
   const separator = argv.indexOf('--');
   const own = separator === -1 ? argv : argv.slice(0, separator);
   const npmFlags = separator === -1 ? [] : argv.slice(separator + 1);
   for (let index = 0; index < own.length; index++) {
     const [flag, inline] = own[index].split(/=(.*)/s);
+    if (flag === '--js-only') {
+      jsOnly = true;
+      continue;
+    }
     if (flag !== '--arch') fail(`unknown argument ${JSON.stringify(own[index])}: accepted are --arch x64|arm64, then -- and flags for npm pack`);
     arch = inline ?? own[++index];
     if (arch === undefined) fail('--arch needs a value: x64 or arm64');
   }
   if (arch === 'amd64') arch = 'x64'; // Docker's TARGETARCH
   if (architectures[arch] === undefined) fail(`--arch ${JSON.stringify(arch)} is not supported: accepted are ${Object.keys(architectures).join(', ')} (or amd64)`);
-  return { arch, npmFlags };
+  return { arch, npmFlags, jsOnly };
 }
 
-const { arch, npmFlags } = parseArguments(process.argv.slice(2));
+const { arch, npmFlags, jsOnly } = parseArguments(process.argv.slice(2));
+if (jsOnly) {
+  const js = join(root, 'dist', 'jobdone.cjs');
+  mkdirSync(dirname(js), { recursive: true });
+  await bundleMain(js);
+  chmodSync(js, 0o755);
+  step('dist/jobdone.cjs ready (--js-only: no single executable)');
+  process.exit(0);
+}
 const target = architectures[arch];
 const hostNode = nodeOfThisMachine();
 const out = join(root, 'dist', arch);
@@ -96,18 +112,9 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const targetNode = nodeOf(arch);
 
-step('bundling src/main.ts with esbuild');
-await build({
-  entryPoints: [join(root, 'src', 'main.ts')],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+step(`bundling src/main.ts with esbuild (${relative(root, bundle)}: the SEA main script, and the npm bin for plain Node)`);
+await bundleMain(bundle);
+chmodSync(bundle, 0o755);
 
 step(`making the SEA blob with this machine's ${execFileSync(hostNode, ['--version']).toString().trim()}`);
 const seaConfig = join(out, 'sea-config.json');
@@ -182,6 +189,7 @@ if (arch === process.arch) {
     }
   };
   link(exe, join(root, 'dist', 'jobdone'));
+  link(bundle, join(root, 'dist', 'jobdone.cjs'));
   link(join(out, 'bundle'), join(root, 'dist', 'bundle'));
-  step('dist/jobdone and dist/bundle/jobdone/ are this machine\'s build (hard links)');
+  step('dist/jobdone, dist/jobdone.cjs and dist/bundle/jobdone/ are this machine\'s build (hard links)');
 }

@@ -13,6 +13,7 @@ import { jobIsNestedRun } from './job/nested.ts';
 import { startJob } from './job/run-job.ts';
 import { runLifecycle } from './lifecycle.ts';
 import { createLogger, writeToStderr } from './log/logger.ts';
+import { linuxOnlyRefusal } from './platform.ts';
 import { runPs } from './ps/run-ps.ts';
 import { waitForSidecars } from './ready/wait-for-sidecars.ts';
 import { sidecarTerminationMessage, terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
@@ -25,11 +26,17 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
   let invocation;
   try {
     invocation = parseInvocation(argv, env);
+    // Off Linux, say so before anything looks for /proc.
+    const refusal = linuxOnlyRefusal(invocation.kind, process.platform);
+    if (refusal !== undefined) {
+      writeToStderr(`jobdone: ${refusal}\n`);
+      return ExitCode.jobdoneError;
+    }
     checkProcRoot(invocation);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     writeToStderr(`jobdone: ${error.message}\n`);
-    if (argv[0] !== 'ps') writeTerminationMessage(terminationTargetFromRaw(argv, env), usageErrorMessage(error.message, ExitCode.jobdoneError), createLogger({ format: 'text', level: 'warn' }));
+    if (argv[0] !== 'ps' && argv[0] !== 'inject') writeTerminationMessage(terminationTargetFromRaw(argv, env), usageErrorMessage(error.message, ExitCode.jobdoneError), createLogger({ format: 'text', level: 'warn' }));
     return ExitCode.jobdoneError;
   }
   switch (invocation.kind) {
@@ -41,6 +48,13 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       return 0;
     case 'install':
       return runInstall(invocation.dir);
+    case 'inject': {
+      // Loaded only here: the yaml parser is three times the rest of jobdone, and a Job's
+      // start must not pay for evaluating it. esbuild turns this import() into a lazy
+      // require of the bundled module (the SEA bundle holds no dynamic import).
+      const { runInject } = await import('./inject/run-inject.ts');
+      return runInject(invocation.options);
+    }
     case 'run': {
       const { config } = invocation;
       const log = createLogger(config.log);

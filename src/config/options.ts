@@ -1,8 +1,9 @@
 // The option table: one entry per option, the single source for parsing,
 // environment variables (JOBDONE_<NAME>), --help and the README's table.
+import { version } from '../version.ts';
 
 export type OptionKind = 'flag' | 'value' | 'list';
-export type Subcommand = 'run' | 'ps' | 'sidecar' | 'install';
+export type Subcommand = 'run' | 'ps' | 'sidecar' | 'install' | 'inject';
 
 export interface OptionSpec {
   /** Long name without dashes; the environment variable is JOBDONE_ + NAME in upper snake case. */
@@ -23,7 +24,7 @@ export interface OptionSpec {
   emptyIsValue?: boolean;
 }
 
-const runLike: Subcommand[] = ['run', 'ps'];
+const runLike: Subcommand[] = ['run', 'ps', 'inject'];
 
 export const optionSpecs: readonly OptionSpec[] = [
   { name: 'grace', kind: 'value', metavar: 'DURATION', defaultText: '10s', for: runLike,
@@ -40,40 +41,52 @@ export const optionSpecs: readonly OptionSpec[] = [
     help: 'never SIGKILL: when the grace period ends, log what is still running and exit' },
   { name: 'allow-host-pid', kind: 'flag', for: runLike,
     help: 'stop processes even when the host PID namespace is visible (hostPID: true); dangerous' },
-  { name: 'dry-run', kind: 'flag', for: ['run'],
+  { name: 'dry-run', kind: 'flag', for: ['run', 'inject'],
     help: 'run the job, then log what would be sent to whom, and send nothing' },
-  { name: 'timeout', kind: 'value', metavar: 'DURATION', for: ['run'],
+  { name: 'timeout', kind: 'value', metavar: 'DURATION', for: ['run', 'inject'],
     help: 'deadline for the job: SIGTERM when it passes, SIGKILL after the grace period, exit 124 (as GNU timeout)' },
-  { name: 'termination-log', kind: 'value', metavar: 'PATH', defaultText: '/dev/termination-log', for: ['run', 'sidecar'], emptyIsValue: true,
+  { name: 'termination-log', kind: 'value', metavar: 'PATH', defaultText: '/dev/termination-log', for: ['run', 'sidecar', 'inject'], emptyIsValue: true,
     help: "write a one-line summary here at exit (kubectl describe pod shows it); '' turns it off" },
   { name: 'json', kind: 'flag', for: ['ps'], help: 'print the processes and planned actions as JSON' },
   { name: 'exit-code-on-stop', kind: 'value', metavar: 'N', defaultText: '0', for: ['sidecar'],
     help: 'exit code when CMD dies of a signal jobdone forwarded to it (a requested stop)' },
-  { name: 'log-format', kind: 'value', metavar: 'text|json', defaultText: 'text', for: ['run', 'ps', 'sidecar'],
+  { name: 'log-format', kind: 'value', metavar: 'text|json', defaultText: 'text', for: ['run', 'ps', 'sidecar', 'inject'],
     help: 'log lines on stderr as text or as JSON lines' },
-  { name: 'quiet', short: 'q', kind: 'flag', for: ['run', 'ps', 'sidecar'], help: 'log errors only' },
-  { name: 'verbose', short: 'v', kind: 'flag', for: ['run', 'ps', 'sidecar'], help: 'log debug lines too' },
+  { name: 'quiet', short: 'q', kind: 'flag', for: ['run', 'ps', 'sidecar', 'inject'], help: 'log errors only' },
+  { name: 'verbose', short: 'v', kind: 'flag', for: ['run', 'ps', 'sidecar', 'inject'], help: 'log debug lines too' },
   { name: 'preset', kind: 'list', metavar: 'NAME[:KEY=VALUE]', for: runLike,
     help: 'wait for and stop a known sidecar through its endpoints: istio, envoy, linkerd, cloud-sql-proxy, dapr; overrides host=, port=, ready-port=, shutdown-port=, ready=off, shutdown=off (repeatable)' },
-  { name: 'wait-http', kind: 'list', metavar: 'URL', for: ['run'],
+  { name: 'wait-http', kind: 'list', metavar: 'URL', for: ['run', 'inject'],
     help: 'before the job starts, wait until GET URL answers 2xx (repeatable; all gates must pass)' },
-  { name: 'wait-tcp', kind: 'list', metavar: 'HOST:PORT', for: ['run'],
+  { name: 'wait-tcp', kind: 'list', metavar: 'HOST:PORT', for: ['run', 'inject'],
     help: 'before the job starts, wait until a TCP connection to HOST:PORT opens (repeatable)' },
-  { name: 'wait-process', kind: 'list', metavar: 'NAME', for: ['run'],
+  { name: 'wait-process', kind: 'list', metavar: 'NAME', for: ['run', 'inject'],
     help: 'before the job starts, wait until a process with this comm or command in another container runs (repeatable)' },
-  { name: 'wait-file', kind: 'list', metavar: 'PATH', for: ['run'],
+  { name: 'wait-file', kind: 'list', metavar: 'PATH', for: ['run', 'inject'],
     help: 'before the job starts, wait until PATH exists (repeatable)' },
-  { name: 'wait-timeout', kind: 'value', metavar: 'DURATION', defaultText: '60s', for: ['run'],
+  { name: 'wait-timeout', kind: 'value', metavar: 'DURATION', defaultText: '60s', for: ['run', 'inject'],
     help: 'how long the gates may take; then the job is not started, the sidecars are stopped and jobdone exits 124' },
-  { name: 'wait-timeout-start', kind: 'flag', for: ['run'],
+  { name: 'wait-timeout-start', kind: 'flag', for: ['run', 'inject'],
     help: 'when the gates time out, start the job anyway (with a warning) instead of exiting 124' },
-  { name: 'shutdown-http', kind: 'list', metavar: '[METHOD ]URL', for: ['run'],
+  { name: 'shutdown-http', kind: 'list', metavar: '[METHOD ]URL', for: ['run', 'inject'],
     help: 'after the job, call this endpoint (POST by default) before any signal (repeatable)' },
   { name: 'allow-remote-endpoints', kind: 'flag', for: runLike,
     help: 'allow wait and shutdown endpoints that are not loopback addresses (127.0.0.0/8, ::1, localhost)' },
   { name: 'proc-root', kind: 'value', metavar: 'PATH', defaultText: '/proc', for: runLike,
     help: 'where the pod\'s /proc is mounted' },
-  { name: 'help', short: 'h', kind: 'flag', noEnv: true, for: ['run', 'ps', 'sidecar', 'install'], help: 'show this help and exit' },
+  { name: 'via', kind: 'value', metavar: 'init|image-volume|baked', defaultText: 'init', for: ['inject'],
+    help: 'how jobdone gets into the pod: an initContainer copying it into an emptyDir, an image volume, or already in the image' },
+  { name: 'image', kind: 'value', metavar: 'REF', defaultText: `jobdone:${version}`, for: ['inject'],
+    help: 'the jobdone image for --via init and image-volume (no image is published: build and push it, then name it here)' },
+  { name: 'container', kind: 'value', metavar: 'NAME', for: ['inject'],
+    help: 'the job container to wrap (else the kubectl.kubernetes.io/default-container annotation, else the first container)' },
+  { name: 'presets', kind: 'value', metavar: 'auto|none', defaultText: 'auto', for: ['inject'],
+    help: 'find --preset values from the manifest (Istio, Linkerd, Dapr annotations; a cloud-sql-proxy container); --preset flags turn it off unless --presets auto is given' },
+  { name: 'command-for', kind: 'list', metavar: 'NAME=CMD', for: ['inject'],
+    help: "the command of container NAME when the manifest has none (its image's ENTRYPOINT): words split at spaces, or a JSON array (repeatable)" },
+  { name: 'force', kind: 'flag', for: ['inject'],
+    help: 'inject even where shareProcessNamespace: false is set' },
+  { name: 'help', short: 'h', kind: 'flag', noEnv: true, for: ['run', 'ps', 'sidecar', 'install', 'inject'], help: 'show this help and exit' },
   { name: 'version', kind: 'flag', noEnv: true, for: ['run'], help: 'print the version and exit' },
 ];
 

@@ -9,6 +9,7 @@ import { envName, optionForToken, optionSpecs, type OptionSpec, type Subcommand 
 import { parseSignal } from '../signals.ts';
 import { meshOptions, type MeshOptions, type MeshReader } from './gates.ts';
 import { terminationLogTarget } from './termination-log.ts';
+import { InjectOptionError, injectOptions, type InjectOptions } from '../inject/options.ts';
 
 export class UsageError extends Error {}
 
@@ -18,9 +19,10 @@ export type Invocation =
   | { kind: 'run'; config: RunConfig }
   | { kind: 'install'; dir: string }
   | { kind: 'ps'; config: PsConfig }
-  | { kind: 'sidecar'; config: SidecarConfig };
+  | { kind: 'sidecar'; config: SidecarConfig }
+  | { kind: 'inject'; options: InjectOptions };
 
-export const subcommands: readonly Subcommand[] = ['ps', 'sidecar', 'install'];
+export const subcommands: readonly Subcommand[] = ['ps', 'sidecar', 'install', 'inject'];
 
 type Raw = Map<string, string[]>;
 
@@ -31,10 +33,15 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
   const rest = subcommand === 'run' ? argv : argv.slice(1);
   const specs = optionSpecs.filter((spec) => spec.for.includes(subcommand));
 
-  const fromFlags = readFlags(rest, specs, subcommand);
+  const fromFlags = subcommand === 'inject' ? readFlagsAndFiles(rest, specs) : readFlags(rest, specs, subcommand);
   if (fromFlags.raw.has('help')) return { kind: 'help', subcommand };
   if (fromFlags.raw.has('version')) return { kind: 'version' };
-  const raw = mergeOverEnvironment(fromFlags.raw, readEnvironment(env, specs));
+  // inject writes a run's options into the manifests from its flags only: the JOBDONE_* variables
+  // of the machine that edits manifests must not leak into every Job it touches.
+  const envSpecs = subcommand === 'inject' ? specs.filter((spec) => !spec.for.includes('run')) : specs;
+  const raw = mergeOverEnvironment(fromFlags.raw, readEnvironment(env, envSpecs));
+
+  if (subcommand === 'inject') return { kind: 'inject', options: injectInvocation(raw, fromFlags.positional) };
 
   if (subcommand === 'ps') return { kind: 'ps', config: psConfig(raw, fromFlags.positional) };
   if (subcommand === 'sidecar') return { kind: 'sidecar', config: sidecarConfig(raw, fromFlags.positional) };
@@ -81,6 +88,28 @@ function readFlags(argv: readonly string[], specs: readonly OptionSpec[], subcom
     raw.set(spec.name, spec.kind === 'list' ? [...(raw.get(spec.name) ?? []), value] : [value]);
   }
   return { raw, positional: [] };
+}
+
+/** inject takes files and options in any order (`jobdone inject job.yaml --via baked`); after -- only files. */
+function readFlagsAndFiles(argv: readonly string[], specs: readonly OptionSpec[]): { raw: Raw; positional: string[] } {
+  const raw: Raw = new Map();
+  const files: string[] = [];
+  let rest = argv;
+  while (rest.length > 0) {
+    const part = readFlags(rest, specs, 'inject');
+    for (const [name, values] of part.raw) {
+      const list = specs.find((spec) => spec.name === name)?.kind === 'list';
+      raw.set(name, list ? [...(raw.get(name) ?? []), ...values] : values);
+    }
+    if (part.positional.length === 0) break;
+    if (rest[rest.length - part.positional.length - 1] === '--') {
+      files.push(...part.positional);
+      break;
+    }
+    files.push(part.positional[0]!);
+    rest = part.positional.slice(1);
+  }
+  return { raw, positional: files };
 }
 
 function findSpec(token: string, specs: readonly OptionSpec[], subcommand: Subcommand): { spec: OptionSpec; inlineValue: string | undefined } {
@@ -257,6 +286,19 @@ function sidecarConfig(raw: Raw, positional: string[]): SidecarConfig {
     throw new UsageError(`bad exit code ${JSON.stringify(text)} for ${describe('exit-code-on-stop')}: use a number from 0 to 255`);
   }
   return { command, args, log: logOptions(raw), exitCodeOnStop: Number(text), terminationLog: terminationLogOption(raw) };
+}
+
+function injectInvocation(raw: Raw, positional: readonly string[]): InjectOptions {
+  let options: InjectOptions;
+  try {
+    options = injectOptions(raw, positional);
+  } catch (error) {
+    if (error instanceof InjectOptionError) throw new UsageError(error.message);
+    throw error;
+  }
+  // The wrapped command must be one a run accepts: check it now, not in the pod.
+  parseInvocation([...options.jobdoneArgs, '--', 'true'], {});
+  return options;
 }
 
 function installDirectory(positional: readonly string[]): string {

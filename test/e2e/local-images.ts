@@ -33,8 +33,10 @@ export const publicNameOf: Record<PublicBase, string> = {
 };
 
 /** Example image name (as the examples spell it) -> its build context and the build args that point it at local bases. */
-export const exampleImages: Record<string, { context: string; args: (tag: (name: BaseName | 'jobdone') => string) => Record<string, string> }> = {
+export const exampleImages: Record<string, { context: string; file?: string; args: (tag: (name: BaseName | 'jobdone') => string) => Record<string, string> }> = {
   countdown: { context: 'images/countdown', args: (tag) => ({ JOBDONE_IMAGE: tag('jobdone'), BASE: tag('busybox') }) },
+  // The countdown without jobdone: the blog's plain Job, before jobdone inject.
+  'countdown-plain': { context: 'images/countdown', file: 'Dockerfile.plain', args: (tag) => ({ BASE: tag('busybox') }) },
   'endless-sidecar': { context: 'images/endless-sidecar', args: (tag) => ({ BASE: tag('bash') }) },
   'fake-mesh-proxy': { context: 'images/fake-mesh-proxy', args: (tag) => ({ BASE: tag('busybox') }) },
   'static-job': { context: 'images/static-job', args: (tag) => ({ BUSYBOX_IMAGE: tag('busybox') }) },

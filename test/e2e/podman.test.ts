@@ -4,7 +4,11 @@
 // Root and podman are needed; CI must not skip (podmanSkipReason throws there).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { E2eRun, podmanOk, podmanSkipReason, type ContainerOutcome, type ContainerState } from './podman.ts';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixturesDir, inject } from '../inject/harness.ts';
+import { E2eRun, podmanConfig, podmanOk, podmanSkipReason, type ContainerOutcome, type ContainerState } from './podman.ts';
 
 const skip = podmanSkipReason();
 const countdownOutput = '10\n9\n8\n7\n6\n5\n4\n3\n2\n1\nAnd it is a lift off!\n';
@@ -115,5 +119,39 @@ describe('end to end with podman', { skip, timeout: 420_000 }, () => {
     assert.match(proxy.stdout, /fake-mesh-proxy: POST \/quitquitquit, exiting 0/);
     assert.match(main.stderr, /15020\/quitquitquit/);
     assertInfraOutlived(infraBefore, await run!.infraState(pod), [main, proxy]);
+  });
+
+  // The blog post's plain Job (a countdown image without jobdone, the endless sidecar, no
+  // shareProcessNamespace, a plain command) through jobdone inject --via init, as is.
+  for (const exitCode of [0, 3]) {
+    it(`jobdone inject --via init on the blog's plain Job: the pod completes with the job's exit code (${exitCode})`, async (t) => {
+      const plain = readFileSync(join(fixturesDir, 'job-init', 'input.yaml'), 'utf8').replace('image: countdown', 'image: countdown-plain');
+      assert.doesNotMatch(plain, /jobdone|shareProcessNamespace/);
+      const injected = await inject(['--via', 'init', '--image', 'jobdone'], plain);
+      assert.equal(injected.code, 0, injected.stderr);
+      const file = run!.podFromJobText(injected.stdout, `inject${exitCode}`, (spec) => {
+        spec.containers.find((container: { name: string }) => container.name === 'main').env = [{ name: 'COUNTDOWN_EXIT', value: String(exitCode) }];
+      });
+      const pod = await run!.play(file);
+      t.after(() => run!.removePod(pod));
+      const infraBefore = await run!.infraState(pod);
+      const main = await run!.wait(pod, 'main');
+      const sidecar = await run!.wait(pod, 'sidecar');
+      assert.equal(main.exitCode, exitCode, main.stderr);
+      assert.equal(main.stdout, countdownOutput);
+      assert.match(main.stderr, new RegExp(`done: job exited with code ${exitCode}; 1 container\\(s\\) stopped`));
+      assert.equal(sidecar.exitCode, 0, sidecar.stderr);
+      assert.equal(sidecar.stdout, 'stopping now!\n');
+      assertInfraOutlived(infraBefore, await run!.infraState(pod), [main, sidecar]);
+    });
+  }
+
+  it('the jobdone image runs jobdone inject: manifests on stdin, the same bytes as the golden file on stdout', () => {
+    const input = readFileSync(join(fixturesDir, 'job-init', 'input.yaml'), 'utf8');
+    const result = spawnSync('podman', ['run', '-i', '--rm', '--network', 'none', run!.tag('jobdone'), 'inject'], {
+      input, encoding: 'utf8', timeout: 60_000, env: { ...process.env, CONTAINERS_CONF: podmanConfig },
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, readFileSync(join(fixturesDir, 'job-init', 'expected.yaml'), 'utf8'));
   });
 });

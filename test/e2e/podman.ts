@@ -174,7 +174,8 @@ export class E2eRun {
     started = performance.now();
     for (const [name, image] of Object.entries(exampleImages)) {
       const buildArgs = Object.entries(image.args((base) => this.tag(base))).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]);
-      await podmanOk(['build', '--network', 'none', '--pull=never', ...buildArgs, '-t', this.tag(name), join(repoRoot, image.context)], 120_000);
+      const file = image.file === undefined ? [] : ['-f', join(repoRoot, image.context, image.file)];
+      await podmanOk(['build', '--network', 'none', '--pull=never', ...buildArgs, ...file, '-t', this.tag(name), join(repoRoot, image.context)], 120_000);
     }
     this.timings.exampleImages = performance.now() - started;
   }
@@ -185,7 +186,13 @@ export class E2eRun {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pod spec parsed from YAML
   podFromJob(example: string, podName: string, edit: (spec: Record<string, any>) => void = () => {}): string {
-    const job = parse(readFileSync(join(repoRoot, 'examples', 'k8s', example), 'utf8'));
+    return this.podFromJobText(readFileSync(join(repoRoot, 'examples', 'k8s', example), 'utf8'), podName, edit, example);
+  }
+
+  /** podFromJob for a Job given as YAML text (e.g. jobdone inject's output). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pod spec parsed from YAML
+  podFromJobText(yaml: string, podName: string, edit: (spec: Record<string, any>) => void = () => {}, example = 'manifest'): string {
+    const job = parse(yaml);
     const spec = structuredClone(job.spec.template.spec);
     for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
       const name = container.image === 'jobdone' ? 'jobdone' : container.image;
