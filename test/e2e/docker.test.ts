@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import { repoRoot } from '../helpers/jobdone.ts';
 import { DockerRun, dockerSkipReason, run, type CommandResult } from './docker.ts';
 
@@ -52,16 +52,30 @@ async function runRecipe(docker: DockerRun, block: string, options: { rewrite?: 
   return steps;
 }
 
-/** One stream of `docker logs --timestamps`, both streams merged in time order, timestamps dropped. */
-async function logsInOrder(docker: DockerRun, container: string): Promise<string[]> {
-  const logs = await docker.docker(['logs', '--timestamps', container]);
-  const lines = [...logs.stdout.split('\n'), ...logs.stderr.split('\n')].filter(Boolean).map((line) => {
-    const space = line.indexOf(' ');
-    // RFC 3339 with nanoseconds, trailing zeros dropped: pad the fraction so that text order is time order.
-    const at = line.slice(0, space).replace(/(?:\.(\d+))?Z$/, (_, fraction: string | undefined) => `.${(fraction ?? '').padEnd(9, '0')}Z`);
-    return { at, text: line.slice(space + 1) };
-  });
-  return lines.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).map((line) => line.text);
+/**
+ * A container's log, one list per stream. Their order across streams is not kept: Docker stamps
+ * each stream's lines as it reads them, so a sidecar's "stopping now!" (stdout) came before
+ * bash's "Terminated" (stderr) in one run of twenty, though bash wrote it first.
+ */
+async function containerLogs(docker: DockerRun, container: string): Promise<{ stdout: string[]; stderr: string[] }> {
+  const logs = await docker.docker(['logs', container]);
+  return { stdout: logs.stdout.split('\n').filter(Boolean), stderr: logs.stderr.split('\n').filter(Boolean) };
+}
+
+/** Whether `merged` is `a` and `b` interleaved, each in its own order: what one can say of two streams' lines. */
+function isInterleaving(merged: readonly string[], a: readonly string[], b: readonly string[]): boolean {
+  if (merged.length !== a.length + b.length) return false;
+  // can[i][j]: merged's first i+j lines are a's first i and b's first j, interleaved.
+  const can = Array.from({ length: a.length + 1 }, () => new Array<boolean>(b.length + 1).fill(false));
+  can[0]![0] = true;
+  for (let i = 0; i <= a.length; i++) {
+    for (let j = 0; j <= b.length; j++) {
+      const line = merged[i + j - 1];
+      if (i > 0 && can[i - 1]![j] && a[i - 1] === line) can[i]![j] = true;
+      if (j > 0 && can[i]![j - 1] && b[j - 1] === line) can[i]![j] = true;
+    }
+  }
+  return can[a.length]![b.length]!;
 }
 
 /** A log line's message, without what varies from run to run (pids, ids, times). */
@@ -70,6 +84,14 @@ function shape(line: string): string {
 }
 
 const stdoutOf = (steps: Step[], pattern: RegExp): string[] => steps.filter((step) => pattern.test(step.line)).map((step) => step.stdout.trim());
+
+test('isInterleaving: each stream keeps its own order, nothing added or lost', () => {
+  assert.equal(isInterleaving(['a', 'x', 'b'], ['a', 'b'], ['x']), true);
+  assert.equal(isInterleaving(['x', 'a', 'b'], ['a', 'b'], ['x']), true);
+  assert.equal(isInterleaving(['b', 'a', 'x'], ['a', 'b'], ['x']), false);
+  assert.equal(isInterleaving(['a', 'b'], ['a', 'b'], ['x']), false);
+  assert.equal(isInterleaving(['a', 'b', 'x', 'y'], ['a', 'b'], ['x']), false);
+});
 
 describe('end to end with docker: the README recipes', { skip, timeout: 600_000 }, () => {
   const docker = skip === undefined ? new DockerRun() : undefined;
@@ -85,30 +107,33 @@ describe('end to end with docker: the README recipes', { skip, timeout: 600_000 
   }, { timeout: 120_000 });
 
   async function composeRecipe(rewrite: (line: string) => string): Promise<void> {
-    const seen: { jobLogs: string[][]; sidecarLogs: string[][]; sidecarWaits: string[] } = { jobLogs: [], sidecarLogs: [], sidecarWaits: [] };
+    type Logs = { stdout: string[]; stderr: string[] };
+    const seen: { jobLogs: Logs[]; sidecarLogs: Logs[]; sidecarWaits: string[] } = { jobLogs: [], sidecarLogs: [], sidecarWaits: [] };
     const steps = await runRecipe(docker!, composeBlock[0]!, {
       rewrite,
       onStep: async (step) => {
         // After each `docker wait` of the job: how the sidecar ended, and both logs.
         if (!/^docker wait jobdone-demo-job$/.test(step.line)) return;
         seen.sidecarWaits.push((await docker!.dockerOk(['wait', 'jobdone-demo-sidecar'], 30_000)).trim());
-        seen.jobLogs.push(await logsInOrder(docker!, 'jobdone-demo-job'));
-        seen.sidecarLogs.push(await logsInOrder(docker!, 'jobdone-demo-sidecar'));
+        seen.jobLogs.push(await containerLogs(docker!, 'jobdone-demo-job'));
+        seen.sidecarLogs.push(await containerLogs(docker!, 'jobdone-demo-sidecar'));
       },
     }).finally(() => run('sh', ['-c', `${rewrite('docker compose')} down --timeout 0`], { env: docker!.env, cwd: join(repoRoot, 'examples', 'compose') }));
     for (const step of steps) assert.equal(step.code, 0, `${step.line}: ${step.stderr}`);
     assert.deepEqual(stdoutOf(steps, /^docker wait jobdone-demo-job$/), ['0', '3'], 'the job exits 0, then 3 with COUNTDOWN_EXIT=3');
     assert.deepEqual(stdoutOf(steps, /^docker wait jobdone-demo-sidecar$/), ['0']);
     assert.deepEqual(seen.sidecarWaits, ['0', '0'], 'the sidecar exits by itself with 0 in both runs');
-    for (const [index, lines] of seen.jobLogs.entries()) {
+    for (const [index, logs] of seen.jobLogs.entries()) {
       const status = index === 0 ? 0 : 3;
+      const lines = [...logs.stdout, ...logs.stderr];
       assert.equal(lines.filter((line) => !line.startsWith('jobdone:')).join('\n') + '\n', countdownOutput);
       // Exactly one jobdone ran: its last line once, and nothing of a second one.
       assert.equal(lines.filter((line) => line.startsWith('jobdone: done:')).length, 1, lines.join('\n'));
       assert.match(lines.join('\n'), new RegExp(`^jobdone: done: job exited with code ${status}; 1 container\\(s\\) stopped in \\d+ ms \\(1 exited\\) exit=${status} ms=\\d+$`, 'm'));
       assert.ok(!lines.some((line) => /shareProcessNamespace|the job is jobdone itself/.test(line)), lines.join('\n'));
     }
-    assert.deepEqual(seen.sidecarLogs.map((lines) => lines.join('\n')), ['Terminated\nstopping now!', 'Terminated\nstopping now!']);
+    const sidecarEnd = { stdout: ['stopping now!'], stderr: ['Terminated'] };
+    assert.deepEqual(seen.sidecarLogs, [sidecarEnd, sidecarEnd]);
     // `down` left nothing: no container, no network of the project.
     assert.deepEqual(await docker!.containers(), []);
     assert.deepEqual((await docker!.dockerOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n').filter((name) => name.startsWith('compose')), []);
@@ -117,9 +142,11 @@ describe('end to end with docker: the README recipes', { skip, timeout: 600_000 
     const readmeRun = composeBlock[1]!.trim().split('\n');
     const sidecarAt = readmeRun.indexOf('$ docker logs jobdone-demo-sidecar');
     assert.equal(readmeRun[0], '$ docker logs jobdone-demo-job');
-    const real = [...seen.jobLogs[0]!, ...seen.sidecarLogs[0]!];
-    process.stderr.write(`docker e2e: the compose recipe's logs (first run):\n${real.join('\n')}\n`);
-    assert.deepEqual([...readmeRun.slice(1, sidecarAt), ...readmeRun.slice(sidecarAt + 1)].map(shape), real.map(shape));
+    const [job, sidecar] = [seen.jobLogs[0]!, seen.sidecarLogs[0]!];
+    process.stderr.write(`docker e2e: the compose recipe's logs (first run):\n${[...job.stdout, ...job.stderr, ...sidecar.stdout, ...sidecar.stderr].join('\n')}\n`);
+    const shown = (lines: string[], real: { stdout: string[]; stderr: string[] }): boolean => isInterleaving(lines.map(shape), real.stdout.map(shape), real.stderr.map(shape));
+    assert.ok(shown(readmeRun.slice(1, sidecarAt), job), `the README's job log is not a real run's:\n${readmeRun.slice(1, sidecarAt).join('\n')}\nreal stdout:\n${job.stdout.join('\n')}\nreal stderr:\n${job.stderr.join('\n')}`);
+    assert.ok(shown(readmeRun.slice(sidecarAt + 1), sidecar), `the README's sidecar log is not a real run's:\n${readmeRun.slice(sidecarAt + 1).join('\n')}`);
   }
 
   it('docker-compose (v1) runs the compose recipe as written: job 0 then 3, sidecar exits 0 by itself, one jobdone, nothing left after down', async () => {
