@@ -15,7 +15,7 @@
 # The build stage runs on the build machine's CPU and cross-builds for the target's (npm run
 # build -- --arch): only the build's final checks run the target's Node, under qemu-user, so the
 # build machine needs qemu-user registered with binfmt_misc for the other CPU (Debian:
-# qemu-user-static; Docker Desktop has it). See "How it is built" in the README.
+# qemu-user-static; Docker Desktop has it). See "How it is built" in CONTRIBUTING.md.
 # ARGs let a build use other base images, e.g. a mirror, or local images where no
 # registry is reachable. NPM_CI_FLAGS passes flags to npm ci (e.g. --offline
 # --cache DIR); the end-to-end tests need none: their local node base carries an
