@@ -12,6 +12,8 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 const distArch = /^dist-(x64|arm64)$/.exec(process.env.TEST_JOBDONE ?? '')?.[1];
 export const target: 'src' | 'dist' = process.env.TEST_JOBDONE === 'dist' || distArch !== undefined ? 'dist' : 'src';
 export const distExecutable = distArch === undefined ? join(repoRoot, 'dist', 'jobdone') : join(repoRoot, 'dist', distArch, 'jobdone');
+/** The executable under test is another CPU's, run by qemu-user (TEST_JOBDONE=dist-arm64 on x64). */
+export const emulated = distArch !== undefined && distArch !== process.arch;
 const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 /** argv that starts jobdone, e.g. [node, --import, tsx, src/main.ts] or [dist/jobdone]. */
