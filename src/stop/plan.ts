@@ -74,7 +74,7 @@ export function planStop(pod: Pod, options: StopOptions, job: JobState = { exite
   const actions = new Map<number, Action>();
   const warnings: string[] = [];
   const hostPidBlocks = pod.hostPidNamespace && !options.allowHostPid;
-  const signalOf = (p: ProcessInfo): string => normalizeSignal(options.signalFor.get(p.comm) ?? options.signal);
+  const signalOf = (p: ProcessInfo): string => options.signalFor.get(p.comm) ?? options.signal;
   const skipped = (p: ProcessInfo): boolean => matches(options.skip, p);
 
   for (const p of pod.processes) {
@@ -251,10 +251,6 @@ export function isRuntimeInit(p: ProcessInfo): boolean {
   if (!/^runc:\[\d:/.test(p.comm)) return false;
   const argv = p.cmdline;
   return argv !== undefined && argv.length === 2 && argv[1] === 'init' && /(?:^|\/)runc[^/]*$/.test(argv[0]!);
-}
-
-export function normalizeSignal(signal: string): string {
-  return signal.trim().toUpperCase().replace(/^SIG/, '');
 }
 
 function never(reason: NeverReason): Action {
