@@ -179,7 +179,6 @@ function commandOf(main: Container, mainName: string, options: InjectOptions, wh
   if (originalCommand !== undefined && originalCommand.length === 0) {
     throw new InjectError(`${what}: container ${mainName} has an empty command: give the image's ENTRYPOINT with --command-for ${mainName}=CMD or fill command: in the manifest`);
   }
-
   return { originalCommand, suppliedCommand };
 }
 
