@@ -12,6 +12,11 @@ const require = createRequire(import.meta.url);
 export const node24 = join(dirname(require.resolve(`node-linux-${process.arch}/package.json`)), 'bin', 'node');
 /** BENCH_JOBDONE=PATH measures another build of jobdone (e.g. to compare two options). */
 export const jobdoneExe = process.env.BENCH_JOBDONE ?? join(repoRoot, 'dist', 'jobdone');
+/**
+ * BENCH_BASELINE=PATH puts another build beside this one in the same run (startup, memory, stop
+ * latency), interleaved with it: e.g. main's dist/jobdone, to show a change's before and after.
+ */
+export const baselineExe = process.env.BENCH_BASELINE;
 export const bundleDir = join(repoRoot, 'dist', 'bundle', 'jobdone');
 
 export function median(values: readonly number[]): number {

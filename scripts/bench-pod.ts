@@ -19,10 +19,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPod, sandboxSkipReason } from '../test/sandbox/pod.ts';
-import { jobdoneExe, log, median, round, which } from './bench-lib.ts';
+import { log, median, round, which } from './bench-lib.ts';
 
 export interface StopRow {
-  way: 'jobdone' | 'pkill';
+  /** 'baseline': the BENCH_BASELINE build, run exactly as jobdone is. */
+  way: 'jobdone' | 'pkill' | 'baseline';
   sidecars: number;
   /** Median ms from the job's exit to the last signal sent: jobdone's JSON log (ms resolution); pkill's return. */
   lastSentMs: number;
@@ -51,9 +52,10 @@ const stamper = 'd=$1; trap \'t=$EPOCHREALTIME; kill $! 2>/dev/null; echo "$t" >
 // finds; the main's own argv holds only "sidecar-" and "stamp" apart, so pkill leaves it alone.
 const sidecarMain = 'n=$1; d=$2; s=$3; i=0; while [ "$i" -lt "$n" ]; do bash -c "$s" "sidecar-$4" "$d" & i=$((i + 1)); done; wait';
 
-export async function benchPod(counts: readonly number[], rounds: number): Promise<StopRow[]> {
+/** exes: the jobdone build to measure, and the baseline build when there is one. */
+export async function benchPod(counts: readonly number[], rounds: number, exes: { jobdone: string; baseline?: string | undefined }): Promise<StopRow[]> {
   const pkill = which('pkill');
-  const ways: StopRow['way'][] = pkill === undefined ? ['jobdone'] : ['jobdone', 'pkill'];
+  const ways: StopRow['way'][] = [...(exes.baseline === undefined ? [] : ['baseline' as const]), 'jobdone', ...(pkill === undefined ? [] : ['pkill' as const])];
   if (pkill === undefined) log('pkill not found (Debian package procps): the blog\'s way is not measured');
   const runs = new Map<string, StopRow['runs']>();
   for (let round = 0; round < rounds; round++) {
@@ -61,7 +63,7 @@ export async function benchPod(counts: readonly number[], rounds: number): Promi
       for (const way of round % 2 === 0 ? ways : [...ways].reverse()) {
         const key = `${way} ${sidecars}`;
         if (!runs.has(key)) runs.set(key, []);
-        runs.get(key)!.push(await oneStop(way, sidecars));
+        runs.get(key)!.push(await oneStop(way, sidecars, way === 'baseline' ? exes.baseline! : exes.jobdone));
       }
     }
   }
@@ -78,7 +80,7 @@ export async function benchPod(counts: readonly number[], rounds: number): Promi
   });
 }
 
-async function oneStop(way: StopRow['way'], sidecars: number): Promise<StopRun> {
+async function oneStop(way: StopRow['way'], sidecars: number, jobdoneExe: string): Promise<StopRun> {
   const dir = mkdtempSync(join(tmpdir(), 'jobdone-bench-stop-'));
   const pod = await createPod({ name: 'bench' });
   try {
@@ -86,7 +88,7 @@ async function oneStop(way: StopRow['way'], sidecars: number): Promise<StopRun> 
     await waitFor(() => readdirSync(dir).filter((f) => f.startsWith('ready.')).length === sidecars, 10_000, `${sidecars} sidecar processes ready`);
     // The job runs a moment first, as real jobs do, so jobdone's own start is over when it ends.
     const job = `sleep 0.3; echo "$EPOCHREALTIME" > ${dir}/job-exit`;
-    const main = way === 'jobdone'
+    const main = way !== 'pkill'
       ? ['bash', '-c', `"$@"; echo "$EPOCHREALTIME" > ${dir}/exit`, 'main', jobdoneExe, '--grace', '5s', '--log-format', 'json', '--', 'bash', '-c', job]
       : ['bash', '-c', `${job}; pkill -f 'sidecar[-]stamp'; echo "$EPOCHREALTIME" > ${dir}/exit`];
     const container = await pod.start({ name: 'main', command: main });

@@ -4,13 +4,15 @@
 // the raw runs). Every comparison runs its contenders interleaved in the same run.
 //   BENCH_ROUNDS=N   rounds of the startup comparison (default 40; the others scale from it)
 //   BENCH_ONLY=startup,memory,stop,scan,size   run only these parts
+//   BENCH_BASELINE=PATH   another build (e.g. main's dist/jobdone) beside this one, interleaved
+//   BENCH_JOBDONE=PATH    the build to measure (default dist/jobdone)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchPod, podSkipReason, type StopRow } from './bench-pod.ts';
 import { benchScan, type ScanRow } from './bench-scan.ts';
-import { bundleDir, interleavedWallTimes, jobdoneExe, log, median, node24, repoRoot, round, shq, which } from './bench-lib.ts';
+import { baselineExe, bundleDir, interleavedWallTimes, jobdoneExe, log, median, node24, repoRoot, round, shq, which } from './bench-lib.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 40);
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
@@ -36,23 +38,27 @@ function machine() {
  * write (large folios, mapped 16 pages at a time), which made it look 20 MB bigger in RSS than
  * the very same bytes copied with cp. Measuring copies of both treats them alike.
  */
-function prepareBinaries(): { jobdone: string; node: string } {
+function prepareBinaries(): { jobdone: string; node: string; baseline: string | undefined } {
   const jobdone = join(repoRoot, 'bench', 'jobdone');
   const node = join(repoRoot, 'bench', 'node');
-  for (const [from, to] of [[jobdoneExe, jobdone], [node24, node]] as const) {
+  const baseline = baselineExe === undefined ? undefined : join(repoRoot, 'bench', 'jobdone-baseline');
+  const copies: Array<readonly [string, string]> = [[jobdoneExe, jobdone], [node24, node]];
+  if (baselineExe !== undefined && baseline !== undefined) copies.push([baselineExe, baseline]);
+  for (const [from, to] of copies) {
     const script = `rm -f ${shq(to)} && cp ${shq(from)} ${shq(to)} && sync ${shq(to)} && dd if=${shq(to)} iflag=nocache count=0 status=none`;
     const result = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`preparing ${to}: ${result.stderr}`);
   }
-  return { jobdone, node };
+  return { jobdone, node, baseline };
 }
 
-let binaries: { jobdone: string; node: string };
+let binaries: { jobdone: string; node: string; baseline: string | undefined };
 
 function benchStartup(): Contender[] {
   const tini = which('tini');
   const commands: Record<string, string[]> = {
     'jobdone -- true': [binaries.jobdone, '--', 'true'],
+    ...(binaries.baseline === undefined ? {} : { 'baseline jobdone -- true': [binaries.baseline, '--', 'true'] }),
     'node -e 0': [binaries.node, '-e', '0'],
     // The runtime's floor for "start a child and wait for it": libuv forks the whole Node process.
     'node: spawn true, wait': [binaries.node, '-e', "require('child_process').spawn('true', { stdio: 'inherit' })"],
@@ -78,6 +84,7 @@ async function benchMemory(): Promise<{ whileSleeping: Contender[]; wholeLife: C
   const tini = which('tini');
   const commands: Record<string, { argv: string[] }> = {
     'jobdone -- sleep 1': { argv: [binaries.jobdone, '--', 'sleep', '1'] },
+    ...(binaries.baseline === undefined ? {} : { 'baseline jobdone -- sleep 1': { argv: [binaries.baseline, '--', 'sleep', '1'] } }),
     "node -e 'setTimeout(()=>{},1000)'": { argv: [binaries.node, '-e', 'setTimeout(()=>{},1000)'] },
     ...(tini === undefined ? {} : { 'tini -- sleep 1': { argv: [tini, '--', 'sleep', '1'] } }),
   };
@@ -199,12 +206,12 @@ async function main(): Promise<void> {
       out.push(`Stop latency: skipped (${skip})`);
     } else {
       const stopRounds = Math.max(3, Math.round(rounds / 8));
-      log(`stop latency: ${stopRounds} rounds of 1, 10, 50 sidecar processes, jobdone and pkill interleaved, one fresh pod each`);
-      const stop: StopRow[] = await benchPod([1, 10, 50], stopRounds);
+      log(`stop latency: ${stopRounds} rounds of 1, 10, 50 sidecar processes, ${binaries.baseline === undefined ? '' : 'the baseline, '}jobdone and pkill interleaved, one fresh pod each`);
+      const stop: StopRow[] = await benchPod([1, 10, 50], stopRounds, { jobdone: binaries.jobdone, baseline: binaries.baseline });
       results.stop = stop;
       out.push('Stop latency in the pod sandbox (median ms from the job\'s exit): last signal sent, last sidecar process running its TERM trap, exit',
         table(['way', 'sidecar processes', 'last signal sent', 'last trap ran', 'exit'],
-          stop.map((r) => [r.way === 'pkill' ? 'pkill in the job script' : 'jobdone', String(r.sidecars), r.lastSentMs.toFixed(1), r.lastSignalledMs.toFixed(1), r.exitMs.toFixed(1)])));
+          stop.map((r) => [r.way === 'pkill' ? 'pkill in the job script' : r.way === 'baseline' ? 'baseline jobdone' : 'jobdone', String(r.sidecars), r.lastSentMs.toFixed(1), r.lastSignalledMs.toFixed(1), r.exitMs.toFixed(1)])));
       const at50 = stop.find((r) => r.way === 'jobdone' && r.sidecars === 50);
       const worstExit = Math.max(...stop.filter((r) => r.way === 'jobdone').map((r) => r.exitMs));
       if (at50) {

@@ -6,39 +6,37 @@ import type { SignalForwarder } from './job/forward-signals.ts';
 import { describeOutcome, exitStatusOf, type JobOutcome, type RunningJob } from './job/run-job.ts';
 import type { Logger } from './log/logger.ts';
 import type { ReadyOutcome } from './ready/wait.ts';
-import type { StopReport } from './stop/execute.ts';
-
-export interface SidecarStopSummary {
-  /** One short phrase for the final line, e.g. "2 container(s) stopped in 40 ms (1 exited, 1 killed)". */
-  summary: string;
-  report?: StopReport;
-}
+import type { SidecarStopSummary } from './stop/report.ts';
 
 export interface LifecycleDeps {
   forwardSignals(): SignalForwarder;
+  /** Readiness gates (src/ready): may hold the job back, or cancel it. */
+  waitUntilReady(signals: SignalForwarder): Promise<ReadyOutcome>;
   startJob(command: string, args: readonly string[]): RunningJob;
+  /** --timeout (src/job/deadline.ts): past timeoutMs the job gets SIGTERM, then SIGKILL after the grace period. */
+  withDeadline(job: RunningJob, timeoutMs: number): RunningJob;
+  /** The job just started is jobdone itself (src/job/nested.ts): it does the stop, this one passes its status through. */
+  jobIsJobdone(pid: number): boolean;
+  /** Called once the job has started: work that must not delay the start but would delay the stop (src/warm-up.ts). */
+  whileJobRuns(): void;
+  /** The stop step (src/stop/endpoints-then-signals.ts). */
   stopSidecars(job: { pid: number | undefined }): Promise<SidecarStopSummary>;
+  /** Last step: the termination message (src/report/termination.ts). */
+  finished(run: { outcome: JobOutcome | { kind: 'not-ready'; reason: string }; status: number; stopped: SidecarStopSummary; ms: number }): void;
   log: Logger;
   now(): number;
-  /** The job just started is jobdone itself (src/job/nested.ts): it does the stop, this one passes its status through. */
-  jobIsJobdone?(pid: number): boolean;
-  /** Readiness gates (src/ready): may hold the job back, or cancel it. */
-  waitUntilReady?(signals: SignalForwarder): Promise<ReadyOutcome>;
-  /** Called once the job has started: work that must not delay the start but would delay the stop (src/warm-up.ts). */
-  whileJobRuns?(): void;
-  /** Last step: the termination message (src/report/termination.ts). */
-  finished?(run: { outcome: JobOutcome | { kind: 'not-ready'; reason: string }; status: number; stopped: SidecarStopSummary; ms: number }): void;
 }
 
 export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Promise<number> {
   const startedAt = deps.now();
   const signals = deps.forwardSignals();
-  const ready = (await deps.waitUntilReady?.(signals)) ?? { kind: 'ready' };
+  const ready = await deps.waitUntilReady(signals);
   if (ready.kind === 'not-ready') return endWithoutJob(ready, signals, deps, startedAt);
-  const job = deps.startJob(config.command, config.args);
+  const started = deps.startJob(config.command, config.args);
+  const job = config.timeoutMs === undefined ? started : deps.withDeadline(started, config.timeoutMs);
   if (job.pid !== undefined) signals.deliverTo(job.pid);
-  if (job.pid !== undefined && deps.jobIsJobdone?.(job.pid) === true) return passStatusThrough(job.pid, job.outcome, signals, deps.log);
-  deps.whileJobRuns?.();
+  if (job.pid !== undefined && deps.jobIsJobdone(job.pid)) return passStatusThrough(job.pid, job.outcome, signals, deps.log);
+  deps.whileJobRuns();
   const outcome = await job.outcome;
   signals.detach();
   logJobOutcome(deps.log, outcome, job.pid);
@@ -46,7 +44,7 @@ export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Prom
   const status = exitStatusOf(outcome);
   const ms = Math.round(deps.now() - startedAt);
   deps.log.info(`done: job ${describeOutcome(outcome)}; ${stopped.summary}`, { exit: status, ms });
-  deps.finished?.({ outcome, status, stopped, ms });
+  deps.finished({ outcome, status, stopped, ms });
   return status;
 }
 
@@ -70,7 +68,7 @@ async function endWithoutJob(ready: { status: number; reason: string }, signals:
   const stopped = await deps.stopSidecars({ pid: undefined });
   const ms = Math.round(deps.now() - startedAt);
   deps.log.info(`done: job not started (${ready.reason}); ${stopped.summary}`, { exit: ready.status, ms });
-  deps.finished?.({ outcome: { kind: 'not-ready', reason: ready.reason }, status: ready.status, stopped, ms });
+  deps.finished({ outcome: { kind: 'not-ready', reason: ready.reason }, status: ready.status, stopped, ms });
   return ready.status;
 }
 

@@ -2,23 +2,25 @@
 // failures before the job starts exit 125; after that, the job's status rules.
 // First, before any other module: SIGUSR1 must never reach Node's inspector (see the module).
 import './job/early-sigusr1.ts';
-import { helpText } from './config/help.ts';
+import { helpText } from './cli/help.ts';
+import type { RunConfig } from './config/config.ts';
 import { parseInvocation, UsageError } from './config/parse.ts';
 import { checkProcRoot } from './config/proc-root.ts';
+import { terminationLogOfRefusedInvocation } from './config/termination-log.ts';
 import { ExitCode } from './exit-codes.ts';
 import { runInstall } from './install/run-install.ts';
 import { withDeadline } from './job/deadline.ts';
 import { forwardSignals } from './job/forward-signals.ts';
 import { jobIsNestedRun } from './job/nested.ts';
 import { startJob } from './job/run-job.ts';
-import { runLifecycle } from './lifecycle.ts';
-import { createLogger, writeToStderr } from './log/logger.ts';
+import { runLifecycle, type LifecycleDeps } from './lifecycle.ts';
+import { createLogger, writeToStderr, type Logger } from './log/logger.ts';
 import { linuxOnlyRefusal } from './platform.ts';
 import { runPs } from './ps/run-ps.ts';
 import { waitForSidecars } from './ready/wait-for-sidecars.ts';
-import { sidecarTerminationMessage, terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
+import { sidecarTerminationMessage, terminationMessage, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
 import { runSidecar } from './sidecar/run-sidecar.ts';
-import { stopAfterJob } from './stop-after-job.ts';
+import { stopAfterJob } from './stop/endpoints-then-signals.ts';
 import { version } from './version.ts';
 import { warmUp } from './warm-up.ts';
 
@@ -36,7 +38,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     writeToStderr(`jobdone: ${error.message}\n`);
-    if (argv[0] !== 'ps' && argv[0] !== 'inject') writeTerminationMessage(terminationTargetFromRaw(argv, env), usageErrorMessage(error.message, ExitCode.jobdoneError), createLogger({ format: 'text', level: 'warn' }));
+    if (argv[0] !== 'ps' && argv[0] !== 'inject') writeTerminationMessage(terminationLogOfRefusedInvocation(argv, env), usageErrorMessage(error.message, ExitCode.jobdoneError), createLogger({ format: 'text', level: 'warn' }));
     return ExitCode.jobdoneError;
   }
   switch (invocation.kind) {
@@ -58,21 +60,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     case 'run': {
       const { config } = invocation;
       const log = createLogger(config.log);
-      return runLifecycle(config, {
-        forwardSignals: () => forwardSignals({
-          onForwardError: (signal, error) => log.warn(`cannot forward ${signal} to the job: ${error.code ?? error.message}`),
-        }),
-        startJob: config.timeoutMs === undefined ? startJob
-          : (command, args) => withDeadline(startJob(command, args), { timeoutMs: config.timeoutMs!, graceMs: config.stop.graceMs, log }),
-        jobIsJobdone: (pid) => jobIsNestedRun(pid),
-        stopSidecars: (job) => stopAfterJob(config, job, log),
-        waitUntilReady: (signals) => waitForSidecars(config, signals, log),
-        // Compile the stop path on a made-up pod while the job runs, not after it has ended.
-        whileJobRuns: () => setImmediate(() => void warmUp()),
-        log,
-        now: () => performance.now(),
-        finished: (run) => writeTerminationMessage(config.terminationLog, terminationMessage(run), log),
-      });
+      return runLifecycle(config, realDeps(config, log));
     }
     case 'ps':
       return runPs(invocation.config, createLogger(invocation.config.log));
@@ -88,6 +76,25 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       });
     }
   }
+}
+
+/** The lifecycle's steps over the real system: signals, processes, /proc, HTTP, the termination log. */
+function realDeps(config: RunConfig, log: Logger): LifecycleDeps {
+  return {
+    forwardSignals: () => forwardSignals({
+      onForwardError: (signal, error) => log.warn(`cannot forward ${signal} to the job: ${error.code ?? error.message}`),
+    }),
+    waitUntilReady: (signals) => waitForSidecars(config, signals, log),
+    startJob,
+    withDeadline: (job, timeoutMs) => withDeadline(job, { timeoutMs, graceMs: config.stop.graceMs, log }),
+    jobIsJobdone: (pid) => jobIsNestedRun(pid),
+    // Compile the stop path on a made-up pod while the job runs, not after it has ended.
+    whileJobRuns: () => setImmediate(() => void warmUp()),
+    stopSidecars: (job) => stopAfterJob(config, job, log),
+    finished: (run) => writeTerminationMessage(config.terminationLog, terminationMessage(run), log),
+    log,
+    now: () => performance.now(),
+  };
 }
 
 main(process.argv.slice(2), process.env).then(

@@ -34,6 +34,8 @@ function fakes(ready: ReadyOutcome, outcome: JobOutcome = { kind: 'exited', code
       events.push('startJob');
       return { pid, outcome: Promise.resolve(outcome) };
     },
+    withDeadline: (job) => job,
+    jobIsJobdone: () => false,
     stopSidecars: async (job) => {
       events.push(`stopSidecars ${job.pid}`);
       return { summary: 'nothing to stop' };
@@ -86,5 +88,20 @@ describe('lifecycle', () => {
     assert.equal(await runLifecycle(config, f.deps), 127);
     assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'whileJobRuns', 'detach', 'stopSidecars undefined', 'finished']);
     assert.match(f.lines.join(''), /error: cannot start the job: command "x" not found in PATH/);
+  });
+
+  it('--timeout: the started job is put under its deadline before signals reach it and before anything waits on it', async () => {
+    const timed = parseInvocation(['--timeout', '30s', '--', 'job'], {});
+    const timedConfig = timed.kind === 'run' ? timed.config : assert.fail('not a run');
+    const f = fakes({ kind: 'ready' });
+    f.deps.withDeadline = (job, timeoutMs) => {
+      f.events.push(`withDeadline ${timeoutMs}`);
+      return job;
+    };
+    assert.equal(await runLifecycle(timedConfig, f.deps), 5);
+    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'withDeadline 30000', 'deliverTo 42', 'whileJobRuns', 'detach', 'stopSidecars 42', 'finished']);
+    const untimed = fakes({ kind: 'ready' });
+    untimed.deps.withDeadline = () => assert.fail('no --timeout, no deadline');
+    assert.equal(await runLifecycle(config, untimed.deps), 5);
   });
 });

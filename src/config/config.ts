@@ -9,9 +9,9 @@ export interface StopOptions {
   only: RegExp | undefined;
   /** Processes (and containers whose main process) matching are never touched. */
   skip: RegExp | undefined;
-  /** Signal name without SIG prefix, e.g. 'TERM'. */
+  /** Normalized by the parser (parseSignal): 'TERM', never 'SIGTERM' or 15. */
   signal: string;
-  /** Per-comm signal overrides, e.g. nginx -> QUIT. */
+  /** Per-comm signal overrides, e.g. nginx -> QUIT (normalized like signal; presets write them so). */
   signalFor: ReadonlyMap<string, string>;
   /** Milliseconds between the stop signal and SIGKILL. */
   graceMs: number;

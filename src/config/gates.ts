@@ -33,7 +33,7 @@ export interface ShutdownOptions {
   calls: ShutdownCall[];
 }
 
-export interface MeshOptions {
+export interface GateOptions {
   ready: ReadyOptions;
   shutdown: ShutdownOptions;
   /** comm -> signal from presets; --signal-for beats these. */
@@ -41,7 +41,7 @@ export interface MeshOptions {
 }
 
 /** The parser's view of the raw options, so this module needs no access to its internals. */
-export interface MeshReader {
+export interface GateReader {
   list(name: string): readonly string[];
   flag(name: string): boolean;
   duration(name: string, fallbackMs: number): number;
@@ -52,7 +52,7 @@ export interface MeshReader {
 
 export const defaultWaitTimeoutMs = 60_000;
 
-export function meshOptions(read: MeshReader): MeshOptions {
+export function gateOptions(read: GateReader): GateOptions {
   const allowRemote = read.flag('allow-remote-endpoints');
   const checked = <T>(name: string, value: string, parse: () => T): T => {
     try {

@@ -5,13 +5,15 @@ import { setFlagsFromString } from 'node:v8';
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import type { RunConfig, StopOptions, LogOptions, PsConfig, SidecarConfig, TerminationLogTarget } from './config.ts';
 import { parseDuration } from '../duration.ts';
-import { envName, optionForToken, optionSpecs, type OptionSpec, type Subcommand } from './options.ts';
+import { optionSpecs, type Subcommand } from './options.ts';
+import { describe, flag, mergeOverEnvironment, readEnvironment, readFlags, readFlagsAndFiles, single, type Raw } from './raw-options.ts';
+import { UsageError } from './usage-error.ts';
 import { parseSignal } from '../signals.ts';
-import { meshOptions, type MeshOptions, type MeshReader } from './gates.ts';
+import { gateOptions, type GateOptions, type GateReader } from './gates.ts';
 import { terminationLogTarget } from './termination-log.ts';
 import { InjectOptionError, injectOptions, type InjectOptions } from '../inject/options.ts';
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export type Invocation =
   | { kind: 'help'; subcommand: Subcommand }
@@ -23,8 +25,6 @@ export type Invocation =
   | { kind: 'inject'; options: InjectOptions };
 
 export const subcommands: readonly Subcommand[] = ['ps', 'sidecar', 'install', 'inject'];
-
-type Raw = Map<string, string[]>;
 
 export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv): Invocation {
   const first = argv[0];
@@ -53,115 +53,16 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
   // An empty command was "cannot be executed" (126) after the sidecars had been waited for and
   // then stopped: it is bad input, refused before anything runs.
   if (command === '') throw new UsageError('empty command after --: give the job to run, e.g. jobdone -- ./job.sh arg');
-  const { mesh, stop } = stopWithMesh(raw);
+  const { gates, stop } = stopWithGates(raw);
   return {
     kind: 'run',
     config: {
       command, args, stop,
       log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc',
       timeoutMs: timeoutOption(raw), terminationLog: terminationLogOption(raw),
-      ready: mesh.ready, shutdown: mesh.shutdown,
+      ready: gates.ready, shutdown: gates.shutdown,
     },
   };
-}
-
-function readFlags(argv: readonly string[], specs: readonly OptionSpec[], subcommand: Subcommand): { raw: Raw; positional: string[] } {
-  const raw: Raw = new Map();
-  let index = 0;
-  while (index < argv.length) {
-    const token = argv[index]!;
-    if (token === '--') return { raw, positional: argv.slice(index + 1) };
-    if (!token.startsWith('-') || token === '-') return { raw, positional: argv.slice(index) };
-    const { spec, inlineValue } = findSpec(token, specs, subcommand);
-    index += 1;
-    if (spec.kind === 'flag') {
-      if (inlineValue !== undefined) throw new UsageError(`option --${spec.name} takes no value, got ${JSON.stringify(token)}`);
-      raw.set(spec.name, ['true']);
-      continue;
-    }
-    let value = inlineValue;
-    if (value === undefined) {
-      value = argv[index];
-      if (value === undefined || value === '--') throw new UsageError(`option --${spec.name} needs a value (${spec.metavar ?? 'VALUE'})`);
-      index += 1;
-    }
-    raw.set(spec.name, spec.kind === 'list' ? [...(raw.get(spec.name) ?? []), value] : [value]);
-  }
-  return { raw, positional: [] };
-}
-
-/** inject takes files and options in any order (`jobdone inject job.yaml --via baked`); after -- only files. */
-function readFlagsAndFiles(argv: readonly string[], specs: readonly OptionSpec[]): { raw: Raw; positional: string[] } {
-  const raw: Raw = new Map();
-  const files: string[] = [];
-  let rest = argv;
-  while (rest.length > 0) {
-    const part = readFlags(rest, specs, 'inject');
-    for (const [name, values] of part.raw) {
-      const list = specs.find((spec) => spec.name === name)?.kind === 'list';
-      raw.set(name, list ? [...(raw.get(name) ?? []), ...values] : values);
-    }
-    if (part.positional.length === 0) break;
-    if (rest[rest.length - part.positional.length - 1] === '--') {
-      files.push(...part.positional);
-      break;
-    }
-    files.push(part.positional[0]!);
-    rest = part.positional.slice(1);
-  }
-  return { raw, positional: files };
-}
-
-function findSpec(token: string, specs: readonly OptionSpec[], subcommand: Subcommand): { spec: OptionSpec; inlineValue: string | undefined } {
-  const found = optionForToken(token, specs);
-  if (found === undefined) {
-    const where = subcommand === 'run' ? '' : ` for jobdone ${subcommand}`;
-    throw new UsageError(`unknown option ${JSON.stringify(token)}${where}; see jobdone ${subcommand === 'run' ? '' : subcommand + ' '}--help (put the job after -- if it starts with a dash)`);
-  }
-  return found;
-}
-
-function readEnvironment(env: NodeJS.ProcessEnv, specs: readonly OptionSpec[]): Raw {
-  const raw: Raw = new Map();
-  const known = new Map(optionSpecs.filter((spec) => !spec.noEnv).map((spec) => [envName(spec), spec]));
-  for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith('JOBDONE_') || value === undefined) continue;
-    const spec = known.get(key);
-    if (spec === undefined) {
-      throw new UsageError(`unknown environment variable ${key}; known: ${[...known.keys()].join(', ')}`);
-    }
-    if ((value === '' && !spec.emptyIsValue) || !specs.includes(spec)) continue;
-    if (spec.kind === 'flag') raw.set(spec.name, [envFlag(key, value)]);
-    else if (spec.kind === 'list') raw.set(spec.name, value.split(',').map((item) => item.trim()).filter((item) => item !== ''));
-    else raw.set(spec.name, [value]);
-  }
-  return raw;
-}
-
-function envFlag(key: string, value: string): string {
-  const normalized = value.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(normalized)) return 'true';
-  if (['0', 'false', 'no', 'off'].includes(normalized)) return 'false';
-  throw new UsageError(`bad value ${JSON.stringify(value)} for ${key}: expected true or false (also 1/0, yes/no, on/off)`);
-}
-
-/** A flag on the command line beats the environment variable of the same option. */
-function mergeOverEnvironment(flags: Raw, environment: Raw): Raw {
-  return new Map([...environment, ...flags]);
-}
-
-function single(raw: Raw, name: string): string | undefined {
-  const values = raw.get(name);
-  return values?.[values.length - 1];
-}
-
-function flag(raw: Raw, name: string): boolean {
-  return single(raw, name) === 'true';
-}
-
-function describe(name: string): string {
-  const spec = optionSpecs.find((candidate) => candidate.name === name)!;
-  return `--${name} (${envName(spec)})`;
 }
 
 export function durationOption(raw: Raw, name: string, fallbackMs: number): number {
@@ -265,14 +166,14 @@ function terminationLogOption(raw: Raw): TerminationLogTarget | undefined {
 
 function psConfig(raw: Raw, positional: string[]): PsConfig {
   if (positional.length > 0) throw new UsageError(`jobdone ps takes no arguments, got ${JSON.stringify(positional[0])}; see jobdone ps --help`);
-  return { stop: stopWithMesh(raw).stop, log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
+  return { stop: stopWithGates(raw).stop, log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
 }
 
 /** Stop options with the presets' per-process signals under them (--signal-for beats a preset). */
-function stopWithMesh(raw: Raw): { mesh: MeshOptions; stop: StopOptions } {
-  const mesh = meshOptions(meshReader(raw));
+function stopWithGates(raw: Raw): { gates: GateOptions; stop: StopOptions } {
+  const gates = gateOptions(gateReader(raw));
   const stop = stopOptions(raw);
-  return { mesh, stop: { ...stop, signalFor: new Map([...mesh.signalFor, ...stop.signalFor]) } };
+  return { gates, stop: { ...stop, signalFor: new Map([...gates.signalFor, ...stop.signalFor]) } };
 }
 
 function sidecarConfig(raw: Raw, positional: string[]): SidecarConfig {
@@ -310,7 +211,7 @@ function installDirectory(positional: readonly string[]): string {
 }
 
 /** --preset, --wait-*, --shutdown-http: parsed in gates.ts over this view of the raw options. */
-function meshReader(raw: Raw): MeshReader {
+function gateReader(raw: Raw): GateReader {
   return {
     list: (name) => raw.get(name) ?? [],
     flag: (name) => flag(raw, name),

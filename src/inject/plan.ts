@@ -3,17 +3,13 @@
 // the wrapped command and the way jobdone gets in. The result is a list of edits and one
 // note per decision; src/inject/apply.ts makes the edits on the YAML document, so comments,
 // key order and styles elsewhere stay as they were.
+import { choosePresets } from './detect-presets.ts';
+import { at, isMap, text, type Container, type Edit, type Json, type Path } from './json.ts';
 import type { InjectOptions } from './options.ts';
 
-export type Path = ReadonlyArray<string | number>;
+export { detectPresets } from './detect-presets.ts';
 
-export type Edit =
-  /** Set a key (added at the end of its map when new) or replace a value. */
-  | { op: 'set'; path: Path; value: unknown }
-  /** Put items in front of an existing sequence, keeping its style and comments. */
-  | { op: 'prepend'; path: Path; values: readonly string[] }
-  /** Add an item at the end of a sequence, creating the sequence when missing. */
-  | { op: 'append'; path: Path; value: unknown };
+export type { Edit, Path } from './json.ts';
 
 export interface Plan {
   /** e.g. "Job batch/migrate". */
@@ -33,18 +29,6 @@ export const initContainerName = 'install-jobdone';
 export const installDir = '/install';
 export const optOutAnnotation = 'jobdone/inject';
 const defaultContainerAnnotation = 'kubectl.kubernetes.io/default-container';
-const linkerdShutdownAnnotation = 'config.linkerd.io/proxy-admin-shutdown';
-
-type Json = Record<string, unknown>;
-
-interface Container {
-  name?: unknown;
-  image?: unknown;
-  command?: unknown;
-  args?: unknown;
-  volumeMounts?: unknown;
-  restartPolicy?: unknown;
-}
 
 /** Where a workload keeps its pod: the paths of the pod's metadata and spec in the document. */
 export interface Workload {
@@ -55,10 +39,6 @@ export interface Workload {
   meta: Path;
   spec: Path;
 }
-
-const isMap = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const at = (root: unknown, path: Path): unknown => path.reduce<unknown>((node, key) => (isMap(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[key] : undefined), root);
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : typeof value === 'boolean' || typeof value === 'number' ? String(value) : undefined);
 
 function describe(doc: Json): string {
   const meta = isMap(doc.metadata) ? doc.metadata : {};
@@ -127,38 +107,6 @@ export function chooseContainer(containers: readonly Container[], podAnnotations
   return { index: 0, why: 'the first container' };
 }
 
-export interface PresetFinding {
-  name: string;
-  because: string;
-}
-
-const truthy = (value: unknown): boolean => text(value)?.toLowerCase() === 'true';
-
-/** Presets the pod's metadata and sidecar containers call for. */
-export function detectPresets(podLabels: Json, podAnnotations: Json, sidecars: readonly Container[]): PresetFinding[] {
-  const found: PresetFinding[] = [];
-  const sidecarWith = (test: (container: Container) => boolean): Container | undefined => sidecars.find(test);
-  const image = (container: Container): string => text(container.image) ?? '';
-  const named = (name: string) => (container: Container): boolean => container.name === name;
-
-  const istioKey = 'sidecar.istio.io/inject';
-  if (truthy(podLabels[istioKey])) found.push({ name: 'istio', because: `label ${istioKey}: "${text(podLabels[istioKey])}"` });
-  else if (truthy(podAnnotations[istioKey])) found.push({ name: 'istio', because: `annotation ${istioKey}: "${text(podAnnotations[istioKey])}"` });
-  else if (sidecarWith(named('istio-proxy'))) found.push({ name: 'istio', because: 'container istio-proxy' });
-
-  const linkerdKey = 'linkerd.io/inject';
-  if (text(podAnnotations[linkerdKey]) === 'enabled') found.push({ name: 'linkerd', because: `annotation ${linkerdKey}: enabled` });
-  else if (sidecarWith(named('linkerd-proxy'))) found.push({ name: 'linkerd', because: 'container linkerd-proxy' });
-
-  const daprKey = 'dapr.io/enabled';
-  if (truthy(podAnnotations[daprKey])) found.push({ name: 'dapr', because: `annotation ${daprKey}: "${text(podAnnotations[daprKey])}"` });
-  else if (sidecarWith(named('daprd'))) found.push({ name: 'dapr', because: 'container daprd' });
-
-  const proxy = sidecarWith((container) => /(^|\/)cloud-sql-proxy(:|@|$)/.test(image(container)));
-  if (proxy) found.push({ name: 'cloud-sql-proxy', because: `container ${text(proxy.name) ?? '(unnamed)'} runs ${image(proxy)}` });
-  return found;
-}
-
 function isJobdoneCommand(command: unknown): boolean {
   if (!Array.isArray(command) || typeof command[0] !== 'string') return false;
   return command[0] === executable || command[0].endsWith('/jobdone') || command[0] === 'jobdone';
@@ -201,45 +149,12 @@ export function planWorkload(doc: unknown, workload: Workload, options: InjectOp
     return { what, edits, notes };
   }
 
-  const originalCommand = Array.isArray(main.command) ? main.command.map((word) => text(word) ?? '') : undefined;
-  const suppliedCommand = options.commandFor.get(mainName);
-  if (originalCommand === undefined && suppliedCommand === undefined) {
-    throw new InjectError(`${what}: container ${mainName} has no command, and the image's ENTRYPOINT cannot be known from the manifest: give it with --command-for ${mainName}=CMD (e.g. --command-for ${mainName}=/app/run), or set command: in the manifest`);
-  }
-  if (originalCommand !== undefined && originalCommand.length === 0) {
-    throw new InjectError(`${what}: container ${mainName} has an empty command: give the image's ENTRYPOINT with --command-for ${mainName}=CMD or fill command: in the manifest`);
-  }
+  const { originalCommand, suppliedCommand } = commandOf(main, mainName, options, what);
 
   note(`job container ${mainName} (${chosen.why})`);
 
-  const sidecars = [
-    ...containers.filter((_, index) => index !== chosen.index),
-    ...(Array.isArray(at(doc, [...spec, 'initContainers'])) ? (at(doc, [...spec, 'initContainers']) as unknown[]).filter(isMap).filter((init) => (init as Container).restartPolicy === 'Always') : []),
-  ] as Container[];
-  const presetArgs: string[] = [];
-  if (options.explicitPresets.length > 0) note(`presets from --preset: ${options.explicitPresets.join(', ')}${options.detectPresets ? '' : ' (no detection: add --presets auto for both)'}`);
-  if (options.detectPresets) {
-    const found = detectPresets(labels(doc, meta), podAnnotations, sidecars);
-    for (const finding of found) {
-      if (options.explicitPresets.includes(finding.name)) continue;
-      presetArgs.push('--preset', finding.name);
-      note(`preset ${finding.name} (${finding.because})`);
-    }
-    if (found.length === 0 && options.explicitPresets.length === 0) note('no presets: no Istio, Linkerd or Dapr annotation, no cloud-sql-proxy container');
-    if (found.some((finding) => finding.name === 'linkerd') && text(podAnnotations[linkerdShutdownAnnotation]) === undefined) {
-      edits.push({ op: 'set', path: [...meta, 'annotations', linkerdShutdownAnnotation], value: 'enabled' });
-      note(`annotation ${linkerdShutdownAnnotation}: enabled (the linkerd preset's shutdown call needs it; the proxy refuses it by default)`);
-    }
-    for (const finding of found.filter((one) => one.name === 'cloud-sql-proxy')) {
-      const proxy = sidecars.find((container) => finding.because.startsWith(`container ${text(container.name) ?? '(unnamed)'} `));
-      const proxyArgs = [...(Array.isArray(proxy?.command) ? proxy.command : []), ...(Array.isArray(proxy?.args) ? proxy.args : [])].map((word) => text(word) ?? '');
-      if (!proxyArgs.some((word) => word === '--quitquitquit' || word.startsWith('--quitquitquit='))) {
-        note(`container ${text(proxy?.name) ?? '(unnamed)'} has no --quitquitquit: the preset's shutdown call will fail and jobdone falls back to SIGTERM (add --quitquitquit and --exit-zero-on-sigterm to its args)`);
-      }
-    }
-  } else if (options.explicitPresets.length === 0) {
-    note('no presets (--presets none)');
-  }
+  const sidecars = sidecarsOf(doc, spec, containers, chosen.index);
+  const presetArgs = choosePresets(labels(doc, meta), podAnnotations, sidecars, { options, meta, edits, note });
 
   const prefix = [executable, ...options.jobdoneArgs, ...presetArgs, '--'];
   if (originalCommand !== undefined) {
@@ -252,6 +167,27 @@ export function planWorkload(doc: unknown, workload: Workload, options: InjectOp
   shareEdit();
   edits.push(...waysIn(doc, workload, mainPath, main, mainName, options, note));
   return { what, edits, notes };
+}
+
+/** The main container's command as the manifest has it, or as --command-for gives it; refused when neither can be known. */
+function commandOf(main: Container, mainName: string, options: InjectOptions, what: string): { originalCommand: string[] | undefined; suppliedCommand: readonly string[] | undefined } {
+  const originalCommand = Array.isArray(main.command) ? main.command.map((word) => text(word) ?? '') : undefined;
+  const suppliedCommand = options.commandFor.get(mainName);
+  if (originalCommand === undefined && suppliedCommand === undefined) {
+    throw new InjectError(`${what}: container ${mainName} has no command, and the image's ENTRYPOINT cannot be known from the manifest: give it with --command-for ${mainName}=CMD (e.g. --command-for ${mainName}=/app/run), or set command: in the manifest`);
+  }
+  if (originalCommand !== undefined && originalCommand.length === 0) {
+    throw new InjectError(`${what}: container ${mainName} has an empty command: give the image's ENTRYPOINT with --command-for ${mainName}=CMD or fill command: in the manifest`);
+  }
+  return { originalCommand, suppliedCommand };
+}
+
+/** The pod's other containers, and its native sidecars (init containers with restartPolicy: Always). */
+function sidecarsOf(doc: unknown, spec: Path, containers: readonly Container[], mainIndex: number): Container[] {
+  return [
+    ...containers.filter((_, index) => index !== mainIndex),
+    ...(Array.isArray(at(doc, [...spec, 'initContainers'])) ? (at(doc, [...spec, 'initContainers']) as unknown[]).filter(isMap).filter((init) => (init as Container).restartPolicy === 'Always') : []),
+  ] as Container[];
 }
 
 function waysIn(doc: unknown, { what, spec }: Workload, mainPath: Path, main: Container, mainName: string, options: InjectOptions, note: (line: string) => void): Edit[] {

@@ -4,6 +4,7 @@
 // cgroup namespace per container (own `0::/`, others `0::/../<id>`) and hybrid hosts alike.
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { uniqueShortIds } from './container-id.ts';
+import { ancestorsOf, descendantsOf, doubtAboutPidNamespace, isKthreadd, processTree, type ProcessTree } from './tree.ts';
 
 export type Role =
   /** PID 1: the pod's infra process (pause, catatonit). Signalling it tears the pod down. */
@@ -85,70 +86,22 @@ export interface PodIdentity {
 export const shellComms: ReadonlySet<string> = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox']);
 
 export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentity, mount: ProcMountView = {}): Pod {
-  const sorted = [...processes].sort((a, b) => a.pid - b.pid);
-  const byPid = new Map(sorted.map((p) => [p.pid, p] as const));
-  const childrenOf = new Map<number, ProcessInfo[]>();
-  for (const p of sorted) {
-    const siblings = childrenOf.get(p.ppid);
-    if (siblings === undefined) childrenOf.set(p.ppid, [p]);
-    else siblings.push(p);
-  }
-  // A process that has begun to exit (zombies too) has left its cgroup: the kernel reports it
-  // elsewhere (the root, seen in the sandbox), which would make it a container of its own. It
-  // belongs with its parent, which will reap it.
-  const leftItsCgroup = (p: ProcessInfo): boolean => p.state === 'Z' || p.exiting === true;
-  const cgroupOf = (p: ProcessInfo): string | undefined => {
-    if (!leftItsCgroup(p)) return p.cgroup;
-    const parent = byPid.get(p.ppid);
-    return parent !== undefined && parent.pid !== 1 && !leftItsCgroup(parent) ? parent.cgroup : p.cgroup;
-  };
-  const { selfPid } = identity;
-  const jobPid = identity.jobPid;
+  const tree = processTree(processes);
+  const { sorted, byPid, childrenOf, cgroupOf } = tree;
+  const { selfPid, jobPid } = identity;
   const self = byPid.get(selfPid);
   const ownCgroup = self?.cgroup;
 
   const hostPidNamespace = isKthreadd(byPid.get(2));
   const isKernel = (p: ProcessInfo): boolean => hostPidNamespace && (p.pid === 2 || p.ppid === 2);
-
-  const ancestors = new Set<number>();
-  for (let p = self; p !== undefined && p.ppid !== 0 && !ancestors.has(p.ppid); p = byPid.get(p.ppid)) {
-    ancestors.add(p.ppid);
-  }
+  const ancestors = ancestorsOf(self, byPid);
 
   // The job pid only counts while it is still jobdone's child: once reaped, the pid may be reused.
   const job = jobPid === undefined ? undefined : byPid.get(jobPid);
   const jobDescendants = job !== undefined && job.ppid === selfPid ? descendantsOf(job.pid, childrenOf, true) : new Set<number>();
+  const jobOrphans = leftoversOf(tree, identity, { self, ancestors, jobDescendants, hostPidNamespace });
 
-  // Leftovers: jobdone starts the job as a session leader (setsid), so everything the job
-  // started and did not move to a session of its own carries the job's pid as session id,
-  // orphans included, whoever reaped them. Started after jobdone rules out an older session
-  // that happens to have the same id; started no later than the job's exit rules out a newer
-  // session that took the job's pid once it was free (a leftover has its own pid, not the job's).
-  const jobOrphans = new Set<number>();
-  const exitedAt = identity.jobExitedAt;
-  if (self !== undefined && jobPid !== undefined) {
-    for (const p of sorted) {
-      if (p.session !== jobPid || p.pid === selfPid || p.pid === 1 || ancestors.has(p.pid) || jobDescendants.has(p.pid)) continue;
-      if (p.startTime < self.startTime || (!hostPidNamespace && cgroupOf(p) !== ownCgroup)) continue;
-      if (exitedAt !== undefined && p.startTime > exitedAt) continue;
-      for (const pid of descendantsOf(p.pid, childrenOf, true)) jobOrphans.add(pid);
-    }
-  }
-
-  const roleOf = new Map<number, Role>();
-  const byCgroup = new Map<string, ProcessInfo[]>();
-  for (const p of sorted) {
-    const role = roleFor(p);
-    roleOf.set(p.pid, role);
-    // PID 1 belongs to no container: its children are then the mains of theirs.
-    const cgroup = cgroupOf(p);
-    if (cgroup !== undefined && role !== 'infra' && role !== 'kernel' && role !== 'unknown-cgroup') {
-      const members = byCgroup.get(cgroup);
-      if (members === undefined) byCgroup.set(cgroup, [p]);
-      else members.push(p);
-    }
-  }
-  function roleFor(p: ProcessInfo): Role {
+  const roleFor = (p: ProcessInfo): Role => {
     if (p.pid === 1) return 'infra';
     if (p.pid === selfPid) return 'self';
     if (ancestors.has(p.pid)) return 'ancestor';
@@ -157,8 +110,68 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
     const cgroup = cgroupOf(p);
     if (cgroup === undefined || ownCgroup === undefined) return 'unknown-cgroup';
     return cgroup === ownCgroup ? 'own-container' : 'sidecar';
-  }
+  };
+  const { roleOf, byCgroup } = rolesAndCgroups(tree, roleFor);
+  const { containers, containerOf } = containersOf(byCgroup);
+  const ownContainer = ownCgroup === undefined ? undefined : containers.find((c) => c.cgroup === ownCgroup);
+  const others = containers
+    .filter((c) => c !== ownContainer && c.processes.some((p) => roleOf.get(p.pid) === 'sidecar'))
+    .sort((a, b) => (a.mains[0]?.pid ?? 0) - (b.mains[0]?.pid ?? 0));
 
+  const sharedPidNamespace = sorted.some(
+    (p) => p.pid !== 1 && !isKernel(p) && (ownCgroup === undefined || cgroupOf(p) !== ownCgroup),
+  );
+  const pidNamespaceDoubt = doubtAboutPidNamespace(byPid, self, mount, hostPidNamespace);
+
+  return {
+    processes: sorted, byPid, childrenOf, selfPid, self, jobPid, ancestors, ownContainer, others,
+    jobDescendants, jobOrphans, roleOf, containerOf, hostPidNamespace, sharedPidNamespace, pidNamespaceDoubt,
+  };
+}
+
+/**
+ * Leftovers: jobdone starts the job as a session leader (setsid), so everything the job
+ * started and did not move to a session of its own carries the job's pid as session id,
+ * orphans included, whoever reaped them. Started after jobdone rules out an older session
+ * that happens to have the same id; started no later than the job's exit rules out a newer
+ * session that took the job's pid once it was free (a leftover has its own pid, not the job's).
+ */
+function leftoversOf(
+  tree: ProcessTree,
+  identity: PodIdentity,
+  known: { self: ProcessInfo | undefined; ancestors: ReadonlySet<number>; jobDescendants: ReadonlySet<number>; hostPidNamespace: boolean },
+): Set<number> {
+  const jobOrphans = new Set<number>();
+  const { selfPid, jobPid, jobExitedAt: exitedAt } = identity;
+  const { self, ancestors, jobDescendants, hostPidNamespace } = known;
+  if (self === undefined || jobPid === undefined) return jobOrphans;
+  for (const p of tree.sorted) {
+    if (p.session !== jobPid || p.pid === selfPid || p.pid === 1 || ancestors.has(p.pid) || jobDescendants.has(p.pid)) continue;
+    if (p.startTime < self.startTime || (!hostPidNamespace && tree.cgroupOf(p) !== self.cgroup)) continue;
+    if (exitedAt !== undefined && p.startTime > exitedAt) continue;
+    for (const pid of descendantsOf(p.pid, tree.childrenOf, true)) jobOrphans.add(pid);
+  }
+  return jobOrphans;
+}
+
+function rolesAndCgroups(tree: ProcessTree, roleFor: (p: ProcessInfo) => Role): { roleOf: Map<number, Role>; byCgroup: Map<string, ProcessInfo[]> } {
+  const roleOf = new Map<number, Role>();
+  const byCgroup = new Map<string, ProcessInfo[]>();
+  for (const p of tree.sorted) {
+    const role = roleFor(p);
+    roleOf.set(p.pid, role);
+    // PID 1 belongs to no container: its children are then the mains of theirs.
+    const cgroup = tree.cgroupOf(p);
+    if (cgroup !== undefined && role !== 'infra' && role !== 'kernel' && role !== 'unknown-cgroup') {
+      const members = byCgroup.get(cgroup);
+      if (members === undefined) byCgroup.set(cgroup, [p]);
+      else members.push(p);
+    }
+  }
+  return { roleOf, byCgroup };
+}
+
+function containersOf(byCgroup: ReadonlyMap<string, ProcessInfo[]>): { containers: Container[]; containerOf: Map<number, Container> } {
   const shortIds = uniqueShortIds([...byCgroup.keys()]);
   const containerOf = new Map<number, Container>();
   const containers: Container[] = [];
@@ -176,60 +189,5 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
     containers.push(container);
     for (const p of members) containerOf.set(p.pid, container);
   }
-  const ownContainer = ownCgroup === undefined ? undefined : containers.find((c) => c.cgroup === ownCgroup);
-  const others = containers
-    .filter((c) => c !== ownContainer && c.processes.some((p) => roleOf.get(p.pid) === 'sidecar'))
-    .sort((a, b) => (a.mains[0]?.pid ?? 0) - (b.mains[0]?.pid ?? 0));
-
-  const sharedPidNamespace = sorted.some(
-    (p) => p.pid !== 1 && !isKernel(p) && (ownCgroup === undefined || cgroupOf(p) !== ownCgroup),
-  );
-
-  const pidNamespaceDoubt = doubtAboutPidNamespace(byPid, self, mount, hostPidNamespace);
-
-  return {
-    processes: sorted,
-    byPid,
-    childrenOf,
-    selfPid,
-    self,
-    jobPid,
-    ancestors,
-    ownContainer,
-    others,
-    jobDescendants,
-    jobOrphans,
-    roleOf,
-    containerOf,
-    hostPidNamespace,
-    sharedPidNamespace,
-    pidNamespaceDoubt,
-  };
-}
-
-/** Fail closed: any sign that /proc shows less than the whole PID namespace (see Pod.pidNamespaceDoubt). */
-function doubtAboutPidNamespace(byPid: ReadonlyMap<number, ProcessInfo>, self: ProcessInfo | undefined, mount: ProcMountView, hostPid: boolean): string | undefined {
-  // The host PID namespace has its own guard and its own way out (--allow-host-pid).
-  if (hostPid || self === undefined) return undefined;
-  if (mount.hidepid !== undefined) return `/proc is mounted with hidepid=${mount.hidepid}, so processes of other users are hidden`;
-  if (!byPid.has(1)) return 'PID 1 is not visible (is /proc mounted with hidepid, or is this not a pod?)';
-  return undefined;
-}
-
-/** PID 2 is kthreadd only in the host's PID namespace; in a pod PID 2 is an ordinary process. */
-function isKthreadd(p: ProcessInfo | undefined): boolean {
-  return p !== undefined && p.comm === 'kthreadd' && p.ppid === 0 && (p.cmdline === undefined || p.cmdline.length === 0);
-}
-
-function descendantsOf(root: number, childrenOf: ReadonlyMap<number, ProcessInfo[]>, includeRoot: boolean): Set<number> {
-  const found = new Set<number>(includeRoot ? [root] : []);
-  const queue = [root];
-  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
-    for (const child of childrenOf.get(pid) ?? []) {
-      if (found.has(child.pid)) continue;
-      found.add(child.pid);
-      queue.push(child.pid);
-    }
-  }
-  return found;
+  return { containers, containerOf };
 }

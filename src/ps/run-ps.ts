@@ -4,7 +4,7 @@
 import type { PsConfig } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { lookAtPod } from '../stop/stop-sidecars.ts';
+import { lookAtPod } from '../stop/look-at-pod.ts';
 import { formatPsJson, formatPsText, psView, type Probe } from './view.ts';
 
 /** kill(pid, 0): permission and existence are checked, nothing is sent. */

@@ -3,10 +3,9 @@
 // pod status say how the job ended and what happened to the sidecars without reading logs.
 import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { TerminationLogTarget } from '../config/config.ts';
-import { terminationLogOfRefusedInvocation } from '../config/termination-log.ts';
 import { describeOutcome, type JobOutcome } from '../job/run-job.ts';
 import type { Logger } from '../log/logger.ts';
-import type { StopReport } from '../stop/execute.ts';
+import { summarizeStop, type StopReport } from '../stop/report.ts';
 
 /** Kubernetes truncates a container's message at 4096 bytes; stay clear of it. */
 export const maxMessageBytes = 4000;
@@ -27,11 +26,10 @@ export function terminationMessage(run: RunSummary): string {
   if (report === undefined) {
     parts.push(`sidecars: ${run.stopped.summary}`);
   } else {
-    const acted = report.groups.filter((group) => group.outcome !== 'skipped');
+    const { acted, failed } = summarizeStop(report);
     parts.push(acted.length === 0
       ? 'sidecars: nothing to stop'
       : `sidecars: ${acted.map((group) => `${group.kind === 'job' ? 'job leftovers ' : ''}${group.shortId} ${group.outcome}${group.ms > 0 ? ` in ${formatMs(group.ms)}` : ''}`).join(', ')}`);
-    const failed = acted.filter((group) => group.outcome === 'eperm' || group.outcome === 'still-running');
     if (failed.length > 0) {
       parts.push(`failed: ${failed.map((group) => `${group.shortId} ${group.outcome === 'eperm' ? 'not signalled (permission denied)' : 'still running'}`).join(', ')}`);
     }
@@ -87,12 +85,6 @@ function writeRegularFileNonBlocking(path: string, message: string): void {
     closeSync(fd);
   }
 }
-
-/**
- * Where the message goes when the configuration itself could not be parsed (exit 125): the
- * parser's own option table and rules, read leniently (config/termination-log.ts).
- */
-export const terminationTargetFromRaw = terminationLogOfRefusedInvocation;
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;

@@ -3,6 +3,7 @@
 import type { StopOptions } from '../config/config.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { shellComms, type Container, type Pod, type Role } from '../pod/pod.ts';
+import { planWarnings } from './plan-warnings.ts';
 
 export type NeverReason =
   | 'pid1'
@@ -72,9 +73,8 @@ export type RuntimeInitRule = 'starting' | 'stop';
 
 export function planStop(pod: Pod, options: StopOptions, job: JobState = { exited: true }, runtimeInit: RuntimeInitRule = 'starting'): StopPlan {
   const actions = new Map<number, Action>();
-  const warnings: string[] = [];
   const hostPidBlocks = pod.hostPidNamespace && !options.allowHostPid;
-  const signalOf = (p: ProcessInfo): string => normalizeSignal(options.signalFor.get(p.comm) ?? options.signal);
+  const signalOf = (p: ProcessInfo): string => options.signalFor.get(p.comm) ?? options.signal;
   const skipped = (p: ProcessInfo): boolean => matches(options.skip, p);
 
   for (const p of pod.processes) {
@@ -111,40 +111,10 @@ export function planStop(pod: Pod, options: StopOptions, job: JobState = { exite
     groups.push({ kind: 'job', shortId: pod.ownContainer?.shortId ?? 'job', cgroup: '', processes, targeted: processes.some(isSignalled) });
   }
 
-  if (hostPidBlocks && pod.others.length > 0) {
-    warnings.push(
-      "the node's PID namespace is visible (kernel threads such as kthreadd): this pod runs with hostPID, " +
-        "so its sidecars cannot be told apart from the node's processes and none is signalled; " +
-        'drop hostPID: true from the pod spec, or pass --allow-host-pid if stopping them is really intended',
-    );
-  }
-  if (pod.pidNamespaceDoubt !== undefined) {
-    warnings.push(`cannot tell that /proc shows this pod's whole PID namespace: ${pod.pidNamespaceDoubt}; no sidecar is signalled (only the job's own leftovers)`);
-  } else if (!pod.sharedPidNamespace) {
-    warnings.push(
-      pod.selfPid === 1
-        ? 'jobdone is PID 1, so this container has a PID namespace of its own and cannot see the sidecars: set shareProcessNamespace: true in the pod spec'
-        : "no other container's processes are visible; if this pod has sidecars, set shareProcessNamespace: true in the pod spec",
-    );
-  }
-  if (pod.self === undefined) {
-    warnings.push(`jobdone's own process (pid ${pod.selfPid}) is not readable under the /proc root, so no container can be told apart from its own; nothing is signalled`);
-  }
-  const unknown = pod.processes.filter((p) => pod.roleOf.get(p.pid) === 'unknown-cgroup');
-  if (unknown.length > 0 && pod.self !== undefined) {
-    warnings.push(
-      `${unknown.length} process(es) left alone because their /proc/<pid>/cgroup is unreadable (is /proc mounted with hidepid?): ` +
-        unknown.slice(0, 10).map((p) => `${p.pid} ${p.comm}`).join(', ') + (unknown.length > 10 ? ', ...' : ''),
-    );
-  }
-  if (options.only !== undefined && !hostPidBlocks && pod.others.length > 0 && !groups.some((g) => g.kind === 'sidecar' && g.targeted)) {
-    warnings.push(`--only ${options.only.source} matched no process in another container: no sidecar is signalled`);
-  }
-
   return {
     processes: pod.processes.map(planned),
     groups,
-    warnings,
+    warnings: planWarnings(pod, options, hostPidBlocks, groups),
     graceMs: options.graceMs,
     noKill: options.noKill,
     dryRun: options.dryRun,
@@ -251,10 +221,6 @@ export function isRuntimeInit(p: ProcessInfo): boolean {
   if (!/^runc:\[\d:/.test(p.comm)) return false;
   const argv = p.cmdline;
   return argv !== undefined && argv.length === 2 && argv[1] === 'init' && /(?:^|\/)runc[^/]*$/.test(argv[0]!);
-}
-
-export function normalizeSignal(signal: string): string {
-  return signal.trim().toUpperCase().replace(/^SIG/, '');
 }
 
 function never(reason: NeverReason): Action {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { presetsMarkdown, readmePath, readmeWithTable } from '../../scripts/readme-tables.ts';
-import { exitCodeTable } from '../../src/config/help.ts';
+import { exitCodeTable } from '../../src/cli/help.ts';
 
 it('the README configuration table matches the option table (run scripts/readme-tables.ts --write)', () => {
   const readme = readFileSync(readmePath, 'utf8');

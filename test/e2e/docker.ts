@@ -7,13 +7,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run, type CommandResult } from './run-command.ts';
 import { importBase, ownerIsDead, prepareNpmCache, publicNameOf, type PublicBase } from './local-images.ts';
 
-export interface CommandResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export { run, type CommandResult } from './run-command.ts';
 
 const prefix = 'jobdone-e2e-docker-';
 
@@ -27,24 +24,6 @@ export function dockerSkipReason(): string | undefined {
   else if (!has('catatonit', '--version')) reason = 'catatonit is not installed (Debian package catatonit; the stand-in for the pause image)';
   if (reason !== undefined && process.env.CI) throw new Error(`docker end-to-end tests cannot run: ${reason}; CI must not skip them (.ci/run installs docker.io and docker-compose)`);
   return reason;
-}
-
-/** Runs a command, bounded; resolves with its status and output (never rejects on a non-zero status). */
-export function run(command: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number }): Promise<CommandResult> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} took more than ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
 }
 
 function cmdlineOf(pid: number): string {

@@ -7,10 +7,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { arm64SkipReason } from '../helpers/arm64.ts';
-import { E2eRun, podmanConfig, podmanOk, podmanSkipReason } from './podman.ts';
+import { assertBlogPodStopped, E2eRun, podmanConfig, podmanOk, podmanSkipReason } from './podman.ts';
 
 const skip = podmanSkipReason() ?? arm64SkipReason();
-const countdownOutput = '10\n9\n8\n7\n6\n5\n4\n3\n2\n1\nAnd it is a lift off!\n';
 /** ELF e_machine: what the CPU of an executable is, read from its header. */
 const machines: Record<string, number> = { amd64: 0x3e, arm64: 0xb7 };
 
@@ -62,17 +61,9 @@ describe('one multi-arch image with podman (linux/amd64 and linux/arm64)', { ski
         for (const container of spec.containers) container.image = run!.tag(`${container.name === 'main' ? 'countdown' : 'endless-sidecar'}-${arch}`);
       });
       const started = performance.now();
-      const pod = await run!.play(file);
-      t.after(() => run!.removePod(pod));
-      const main = await run!.wait(pod, 'main', 120_000);
-      const sidecar = await run!.wait(pod, 'sidecar', 120_000);
+      const { ended: [main, sidecar] } = await run!.playAndWait(t, file, ['main', 'sidecar'] as const, 120_000);
       const seconds = (performance.now() - started) / 1000;
-      assert.equal(main.exitCode, 0, main.stderr);
-      assert.equal(main.stdout, countdownOutput);
-      assert.equal(sidecar.exitCode, 0, sidecar.stderr);
-      assert.equal(sidecar.stdout, 'stopping now!\n');
-      assert.match(main.stderr, /sent SIGTERM pid=\d+ comm=sleep/);
-      assert.match(main.stderr, /done: job exited with code 0; 1 container\(s\) stopped/);
+      assertBlogPodStopped(main, sidecar);
       // Not the 10 s grace period. Under emulation jobdone and the shells start slower (about a
       // second each for jobdone), hence the wider bound for arm64.
       assert.ok(seconds < (arch === 'arm64' ? 30 : 9), `pod done in ${seconds.toFixed(1)} s`);

@@ -8,10 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixturesDir, inject } from '../inject/harness.ts';
-import { E2eRun, podmanConfig, podmanOk, podmanSkipReason, type ContainerOutcome, type ContainerState } from './podman.ts';
+import { assertBlogPodStopped, countdownOutput, E2eRun, podmanConfig, podmanOk, podmanSkipReason, type ContainerOutcome, type ContainerState } from './podman.ts';
 
 const skip = podmanSkipReason();
-const countdownOutput = '10\n9\n8\n7\n6\n5\n4\n3\n2\n1\nAnd it is a lift off!\n';
 
 /**
  * PID 1 of the pod (podman's infra, catatonit) was never signalled: it was not restarted, and
@@ -46,18 +45,9 @@ describe('end to end with podman', { skip, timeout: 420_000 }, () => {
   it("the blog post's Job (jobdone baked in): output intact, sidecar exits 0, jobdone exits 0, infra untouched", async (t) => {
     const file = run!.podFromJob('job-baked-in.yaml', 'blog');
     const started = performance.now();
-    const pod = await run!.play(file);
-    t.after(() => run!.removePod(pod));
-    const infraBefore = await run!.infraState(pod);
-    const main = await run!.wait(pod, 'main');
-    const sidecar = await run!.wait(pod, 'sidecar');
+    const { pod, infraBefore, ended: [main, sidecar] } = await run!.playAndWait(t, file, ['main', 'sidecar'] as const);
     const seconds = (performance.now() - started) / 1000;
-    assert.equal(main.exitCode, 0, main.stderr);
-    assert.equal(main.stdout, countdownOutput);
-    assert.equal(sidecar.exitCode, 0, sidecar.stderr);
-    assert.equal(sidecar.stdout, 'stopping now!\n');
-    assert.match(main.stderr, /sent SIGTERM pid=\d+ comm=sleep/);
-    assert.match(main.stderr, /done: job exited with code 0; 1 container\(s\) stopped/);
+    assertBlogPodStopped(main, sidecar);
     assertInfraOutlived(infraBefore, await run!.infraState(pod), [main, sidecar]);
     // The countdown takes ~1 s; stopping the sidecar must not wait for the 10 s grace.
     assert.ok(seconds < 9, `pod done in ${seconds.toFixed(1)} s`);
@@ -68,11 +58,7 @@ describe('end to end with podman', { skip, timeout: 420_000 }, () => {
     const file = run!.podFromJob('job-baked-in.yaml', 'exit3', (spec) => {
       spec.containers.find((container: { name: string }) => container.name === 'main').env = [{ name: 'COUNTDOWN_EXIT', value: '3' }];
     });
-    const pod = await run!.play(file);
-    t.after(() => run!.removePod(pod));
-    const infraBefore = await run!.infraState(pod);
-    const main = await run!.wait(pod, 'main');
-    const sidecar = await run!.wait(pod, 'sidecar');
+    const { pod, infraBefore, ended: [main, sidecar] } = await run!.playAndWait(t, file, ['main', 'sidecar'] as const);
     assert.equal(main.exitCode, 3, main.stderr);
     assert.equal(main.stdout, countdownOutput);
     assert.match(main.stderr, /done: job exited with code 3/);
@@ -84,11 +70,7 @@ describe('end to end with podman', { skip, timeout: 420_000 }, () => {
     const listing = await podmanOk(['image', 'inspect', run!.tag('static-job'), '--format', '{{len .RootFS.Layers}}']);
     assert.equal(listing.trim(), '1', 'static-job is one layer FROM scratch');
     const file = run!.podFromJob('job-initcontainer.yaml', 'init');
-    const pod = await run!.play(file);
-    t.after(() => run!.removePod(pod));
-    const infraBefore = await run!.infraState(pod);
-    const main = await run!.wait(pod, 'main');
-    const sidecar = await run!.wait(pod, 'sidecar');
+    const { pod, infraBefore, ended: [main, sidecar] } = await run!.playAndWait(t, file, ['main', 'sidecar'] as const);
     assert.equal(main.exitCode, 0, main.stderr);
     assert.equal(main.stdout, '3\n2\n1\n');
     assert.equal(sidecar.exitCode, 0, sidecar.stderr);
@@ -106,11 +88,7 @@ describe('end to end with podman', { skip, timeout: 420_000 }, () => {
         securityContext: { runAsUser: 1337, runAsGroup: 1337 }, env: [{ name: 'READY_AFTER', value: '2' }],
       });
     });
-    const pod = await run!.play(file);
-    t.after(() => run!.removePod(pod));
-    const infraBefore = await run!.infraState(pod);
-    const main = await run!.wait(pod, 'main');
-    const proxy = await run!.wait(pod, 'istio-proxy');
+    const { pod, infraBefore, ended: [main, proxy] } = await run!.playAndWait(t, file, ['main', 'istio-proxy'] as const);
     assert.equal(main.exitCode, 0, main.stderr);
     assert.equal(main.stdout, countdownOutput);
     assert.equal(proxy.exitCode, 0, proxy.stdout + proxy.stderr);
@@ -132,11 +110,7 @@ describe('end to end with podman', { skip, timeout: 420_000 }, () => {
       const file = run!.podFromJobText(injected.stdout, `inject${exitCode}`, (spec) => {
         spec.containers.find((container: { name: string }) => container.name === 'main').env = [{ name: 'COUNTDOWN_EXIT', value: String(exitCode) }];
       });
-      const pod = await run!.play(file);
-      t.after(() => run!.removePod(pod));
-      const infraBefore = await run!.infraState(pod);
-      const main = await run!.wait(pod, 'main');
-      const sidecar = await run!.wait(pod, 'sidecar');
+      const { pod, infraBefore, ended: [main, sidecar] } = await run!.playAndWait(t, file, ['main', 'sidecar'] as const);
       assert.equal(main.exitCode, exitCode, main.stderr);
       assert.equal(main.stdout, countdownOutput);
       assert.match(main.stderr, new RegExp(`done: job exited with code ${exitCode}; 1 container\\(s\\) stopped`));

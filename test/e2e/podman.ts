@@ -1,20 +1,31 @@
 // Podman for the end-to-end tests: the machine's containers.conf, a skip reason
 // (never a skip in CI), bounded calls, and one run's images and pods, named with
 // this process's pid so that cleanup removes only what this run made.
-import { spawn, spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { repoRoot } from '../helpers/jobdone.ts';
+import { run, type CommandResult } from './run-command.ts';
 import { exampleImages, importBase, ownerIsDead, prepareNpmCache, type BaseName } from './local-images.ts';
 
 export const podmanConfig = join(repoRoot, 'test', 'e2e', 'containers.conf');
 
-export interface PodmanResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+export type PodmanResult = CommandResult;
+
+/** What the blog post's countdown prints. */
+export const countdownOutput = '10\n9\n8\n7\n6\n5\n4\n3\n2\n1\nAnd it is a lift off!\n';
+
+/** The blog post's pod ended as it should: the countdown's output intact, both exit 0, the sidecar stopped with SIGTERM. */
+export function assertBlogPodStopped(main: ContainerOutcome, sidecar: ContainerOutcome): void {
+  assert.equal(main.exitCode, 0, main.stderr);
+  assert.equal(main.stdout, countdownOutput);
+  assert.equal(sidecar.exitCode, 0, sidecar.stderr);
+  assert.equal(sidecar.stdout, 'stopping now!\n');
+  assert.match(main.stderr, /sent SIGTERM pid=\d+ comm=sleep/);
+  assert.match(main.stderr, /done: job exited with code 0; 1 container\(s\) stopped/);
 }
 
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, CONTAINERS_CONF: podmanConfig });
@@ -30,19 +41,7 @@ export function podmanSkipReason(): string | undefined {
 }
 
 export function podman(args: readonly string[], timeoutMs = 60_000): Promise<PodmanResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('podman', args, { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`podman ${args.join(' ')} took more than ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
+  return run('podman', args, { env: env(), timeoutMs });
 }
 
 export async function podmanOk(args: readonly string[], timeoutMs?: number): Promise<string> {
@@ -114,18 +113,8 @@ export class E2eRun {
    * tag('countdown-<arch>'), tag('endless-sidecar-<arch>'). arm64 runs under qemu-user.
    */
   async buildMultiArch(): Promise<void> {
-    await this.sweepAbandoned();
-    this.imagesBefore = new Set((await podmanOk(['images', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
+    await this.importBases(['busybox', 'bash', 'node-build-cross', 'busybox-arm64', 'bash-arm64']);
     let started = performance.now();
-    const npmCache = join(this.work, 'npm-cache');
-    prepareNpmCache(npmCache);
-    this.timings.npmCache = performance.now() - started;
-    started = performance.now();
-    for (const base of ['busybox', 'bash', 'node-build-cross', 'busybox-arm64', 'bash-arm64'] as BaseName[]) importBase(base, this.tag(base), { command: 'podman', env: env() }, { npmCache });
-    rmSync(npmCache, { recursive: true, force: true });
-    this.timings.bases = performance.now() - started;
-
-    started = performance.now();
     const list = this.tag('jobdone-multiarch');
     this.multiArchTags.add(list);
     await podmanOk([
@@ -150,20 +139,26 @@ export class E2eRun {
     this.timings.blogImages = performance.now() - started;
   }
 
-  async buildImages(): Promise<void> {
+  /**
+   * Sweeps what crashed runs left, notes the images there before, and imports the local bases.
+   * The builds have no network: the node-build bases carry an npm cache that answers npm ci.
+   */
+  private async importBases(bases: BaseName[]): Promise<void> {
     await this.sweepAbandoned();
     this.imagesBefore = new Set((await podmanOk(['images', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
-    // The build has no network: the node-build base carries an npm cache that answers npm ci.
     let started = performance.now();
     const npmCache = join(this.work, 'npm-cache');
     prepareNpmCache(npmCache);
     this.timings.npmCache = performance.now() - started;
     started = performance.now();
-    for (const base of ['busybox', 'bash', 'node-build'] as BaseName[]) importBase(base, this.tag(base), { command: 'podman', env: env() }, { npmCache });
+    for (const base of bases) importBase(base, this.tag(base), { command: 'podman', env: env() }, { npmCache });
     rmSync(npmCache, { recursive: true, force: true });
     this.timings.bases = performance.now() - started;
+  }
 
-    started = performance.now();
+  async buildImages(): Promise<void> {
+    await this.importBases(['busybox', 'bash', 'node-build']);
+    let started = performance.now();
     await podmanOk([
       'build', '--network', 'none', '--pull=never',
       '--build-arg', `NODE_IMAGE=${this.tag('node-build')}`,
@@ -221,6 +216,18 @@ export class E2eRun {
     const logs = await podman(['logs', full]);
     const state = await containerState(full);
     return { exitCode, stdout: logs.stdout, stderr: logs.stderr, finishedAt: state.finishedAt };
+  }
+
+  /** Plays the pod (removed after the test), notes its infra container's state, waits for the named containers. */
+  async playAndWait<Names extends readonly string[]>(
+    t: { after: (fn: () => Promise<void>) => void }, file: string, names: Names, timeoutMs?: number,
+  ): Promise<{ pod: string; infraBefore: ContainerState; ended: { [K in keyof Names]: ContainerOutcome } }> {
+    const pod = await this.play(file);
+    t.after(() => this.removePod(pod));
+    const infraBefore = await this.infraState(pod);
+    const ended: ContainerOutcome[] = [];
+    for (const name of names) ended.push(await this.wait(pod, name, timeoutMs));
+    return { pod, infraBefore, ended: ended as { [K in keyof Names]: ContainerOutcome } };
   }
 
   async infraState(pod: string): Promise<ContainerState> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { MemoryProcFs } from '../../src/proc/memory-proc-fs.ts';
 import { warmUp } from '../../src/warm-up.ts';
 
 // The warm-up runs inside every real jobdone while the job runs: it must not signal anything,
@@ -14,4 +15,18 @@ test('warm-up signals no real process and writes nothing to stdout or stderr', {
   t.mock.restoreAll();
   assert.deepEqual(killed, []);
   assert.deepEqual(written, []);
+});
+
+// It swallows its errors (a failed warm-up costs speed only), so a warm-up that no longer reaches
+// the stop would go unnoticed: the made-up pod's sidecars and the job's leftover must be stopped.
+test('warm-up drives the stop step over its in-memory pod: both sidecar containers and the leftover are stopped, in each log format', async (t) => {
+  const removed: number[] = [];
+  const remove = MemoryProcFs.prototype.remove;
+  t.mock.method(MemoryProcFs.prototype, 'remove', function (this: MemoryProcFs, pid: number) {
+    removed.push(pid);
+    remove.call(this, pid);
+  });
+  await warmUp();
+  t.mock.restoreAll();
+  assert.deepEqual(removed.sort((a, b) => a - b), [9, 9, 12, 12, 13, 13, 20, 20]);
 });

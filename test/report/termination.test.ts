@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { terminationLogOfRefusedInvocation } from '../../src/config/termination-log.ts';
 import { test } from 'node:test';
 import { createLogger } from '../../src/log/logger.ts';
 import {
-  fitMessage, maxMessageBytes, terminationMessage, terminationTargetFromRaw, usageErrorMessage, writeTerminationMessage,
+  fitMessage, maxMessageBytes, terminationMessage, usageErrorMessage, writeTerminationMessage,
 } from '../../src/report/termination.ts';
-import type { StopReport } from '../../src/stop/execute.ts';
+import type { StopReport } from '../../src/stop/report.ts';
 
 const report = (groups: StopReport['groups']): StopReport => ({
   groups, ms: 40, warnings: [],
@@ -78,11 +79,11 @@ test('written to an explicit path; the default /dev/termination-log only when it
 });
 
 test('for a usage error the target is read leniently from argv and the environment', () => {
-  assert.deepEqual(terminationTargetFromRaw(['--grace', 'x', '--', 'true'], {}), { path: '/dev/termination-log', onlyIfPresent: true });
-  assert.deepEqual(terminationTargetFromRaw(['--termination-log', '/tmp/t', '--grace', 'x'], {}), { path: '/tmp/t', onlyIfPresent: false });
-  assert.deepEqual(terminationTargetFromRaw(['--grace', 'x', '--termination-log', '/tmp/t', '--', 'true'], {}), { path: '/tmp/t', onlyIfPresent: false });
-  assert.deepEqual(terminationTargetFromRaw(['--termination-log=/tmp/u'], { JOBDONE_TERMINATION_LOG: '/tmp/env' }), { path: '/tmp/u', onlyIfPresent: false });
-  assert.equal(terminationTargetFromRaw([], { JOBDONE_TERMINATION_LOG: '' }), undefined);
-  assert.equal(terminationTargetFromRaw(['--termination-log', ''], {}), undefined);
-  assert.deepEqual(terminationTargetFromRaw(['--', '--termination-log', '/job/arg'], {}), { path: '/dev/termination-log', onlyIfPresent: true });
+  assert.deepEqual(terminationLogOfRefusedInvocation(['--grace', 'x', '--', 'true'], {}), { path: '/dev/termination-log', onlyIfPresent: true });
+  assert.deepEqual(terminationLogOfRefusedInvocation(['--termination-log', '/tmp/t', '--grace', 'x'], {}), { path: '/tmp/t', onlyIfPresent: false });
+  assert.deepEqual(terminationLogOfRefusedInvocation(['--grace', 'x', '--termination-log', '/tmp/t', '--', 'true'], {}), { path: '/tmp/t', onlyIfPresent: false });
+  assert.deepEqual(terminationLogOfRefusedInvocation(['--termination-log=/tmp/u'], { JOBDONE_TERMINATION_LOG: '/tmp/env' }), { path: '/tmp/u', onlyIfPresent: false });
+  assert.equal(terminationLogOfRefusedInvocation([], { JOBDONE_TERMINATION_LOG: '' }), undefined);
+  assert.equal(terminationLogOfRefusedInvocation(['--termination-log', ''], {}), undefined);
+  assert.deepEqual(terminationLogOfRefusedInvocation(['--', '--termination-log', '/job/arg'], {}), { path: '/dev/termination-log', onlyIfPresent: true });
 });

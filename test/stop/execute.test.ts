@@ -1,6 +1,7 @@
 // The executor over a copy of a fixture pod, with an injected kill that makes a signalled
 // container's processes vanish: for the cases real processes cannot stage on demand
-// (a reused pid, EPERM from a sidecar of another uid, a process gone between scan and signal).
+// (a reused pid, EPERM from a sidecar of another uid, a process gone between scan and signal),
+// on a fake clock.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,14 @@ function fixturePod(t: { after: (fn: () => void) => void }, options: Partial<Sto
   };
   const lines: string[] = [];
   const log = createLogger({ format: 'text', level: 'debug', write: (line) => lines.push(line) });
-  return { root, plan, calls, eperm, kill, lines, log };
+  // A fake clock: the grace periods and polls below take no real time.
+  let time = 0;
+  const now = (): number => time;
+  const sleep = async (ms: number): Promise<void> => {
+    time += ms;
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { root, plan, calls, eperm, kill, lines, log, now, sleep };
 }
 
 const outcomes = (groups: { shortId: string; kind: string; outcome: string }[]) =>
@@ -44,7 +52,7 @@ const outcomes = (groups: { shortId: string; kind: string; outcome: string }[]) 
 
 test('all containers exit after their signal', async (t) => {
   const pod = fixturePod(t, { signalFor: new Map([['nginx', 'QUIT']]) });
-  const report = await execute(pod.plan, { procRoot: pod.root, log: pod.log, kill: pod.kill });
+  const report = await execute(pod.plan, { procRoot: pod.root, now: pod.now, sleep: pod.sleep, log: pod.log, kill: pod.kill });
   assert.deepEqual(pod.calls, ['3 SIGTERM', '15 SIGTERM', '5 SIGQUIT', '20 SIGTERM', '21 SIGTERM', '30 SIGTERM', '31 SIGTERM']);
   assert.deepEqual(outcomes(report.groups), { bbbbbbbbbbbb: 'exited', cccccccccccc: 'exited', dddddddddddd: 'exited', job: 'exited' });
   assert.ok(report.ms < 1000);
@@ -55,7 +63,7 @@ test('a reused pid (start time changed since the scan) is never signalled', asyn
   // pilot-agent (3) exited and its pid went to a new process, started later.
   const stat = join(pod.root, '3', 'stat');
   writeFileSync(stat, readFileSync(stat, 'utf8').replace(' 0 120 ', ' 0 98765 '));
-  const report = await execute(pod.plan, { procRoot: pod.root, log: pod.log, kill: pod.kill, confirmMs: 50 });
+  const report = await execute(pod.plan, { procRoot: pod.root, now: pod.now, sleep: pod.sleep, log: pod.log, kill: pod.kill, confirmMs: 50 });
   assert.equal(pod.calls.some((c) => c.startsWith('3 ')), false, `signalled the reused pid: ${pod.calls.join(', ')}`);
   // envoy (12) was only watched; at the grace end it is SIGKILLed.
   assert.ok(pod.calls.includes('12 SIGKILL'));
@@ -66,7 +74,7 @@ test('a reused pid (start time changed since the scan) is never signalled', asyn
 test('a process gone between scan and signal is skipped; what is left of its container is killed at grace end', async (t) => {
   const pod = fixturePod(t, { graceMs: 50 });
   rmSync(join(pod.root, '5'), { recursive: true });
-  const report = await execute(pod.plan, { procRoot: pod.root, log: pod.log, kill: pod.kill, confirmMs: 50 });
+  const report = await execute(pod.plan, { procRoot: pod.root, now: pod.now, sleep: pod.sleep, log: pod.log, kill: pod.kill, confirmMs: 50 });
   assert.equal(pod.calls.some((c) => c.startsWith('5 ')), false);
   assert.ok(pod.calls.includes('16 SIGKILL'));
   assert.equal(report.groups.find((g) => g.shortId === 'dddddddddddd')?.outcome, 'killed');
@@ -75,9 +83,9 @@ test('a process gone between scan and signal is skipped; what is left of its con
 test('EPERM: logged with pid, comm, uid and the way out; the container is not waited for', async (t) => {
   const pod = fixturePod(t, { graceMs: 30_000 });
   pod.eperm.add(3);
-  const start = performance.now();
-  const report = await execute(pod.plan, { procRoot: pod.root, log: pod.log, kill: pod.kill });
-  assert.ok(performance.now() - start < 2000, 'did not wait for the grace period');
+  const start = pod.now();
+  const report = await execute(pod.plan, { procRoot: pod.root, now: pod.now, sleep: pod.sleep, log: pod.log, kill: pod.kill });
+  assert.ok(pod.now() - start < 2000, 'did not wait for the grace period');
   assert.deepEqual(outcomes(report.groups), { bbbbbbbbbbbb: 'eperm', cccccccccccc: 'exited', dddddddddddd: 'exited', job: 'exited' });
   assert.equal(report.totals.eperm, 1);
   const text = pod.lines.join('');
@@ -91,14 +99,14 @@ test('ESRCH from kill counts as gone', async (t) => {
     pod.kill(pid, signal);
     throw Object.assign(new Error('kill ESRCH'), { code: 'ESRCH' });
   };
-  const report = await execute(pod.plan, { procRoot: pod.root, log: pod.log, kill });
+  const report = await execute(pod.plan, { procRoot: pod.root, now: pod.now, sleep: pod.sleep, log: pod.log, kill });
   assert.equal(report.totals.exited, 4);
 });
 
 test('a container that never goes is SIGKILLed at grace end, and reported still-running if even that fails', async (t) => {
   const pod = fixturePod(t, { graceMs: 40 });
   const calls: string[] = [];
-  const report = await execute(pod.plan, { procRoot: pod.root, log: pod.log, kill: (pid, signal) => void calls.push(`${pid} ${signal}`), confirmMs: 40 });
+  const report = await execute(pod.plan, { procRoot: pod.root, now: pod.now, sleep: pod.sleep, log: pod.log, kill: (pid, signal) => void calls.push(`${pid} ${signal}`), confirmMs: 40 });
   // Every process of the targeted containers gets SIGKILL: signalled and watched ones alike, never the zombie 17.
   assert.deepEqual(calls.filter((c) => c.endsWith('SIGKILL')).map((c) => Number(c.split(' ')[0])).sort((a, b) => a - b), [3, 4, 5, 12, 15, 16, 20, 21, 30, 31]);
   assert.equal(report.totals['still-running'], 4);
@@ -107,7 +115,7 @@ test('a container that never goes is SIGKILLed at grace end, and reported still-
 
 test('untargeted containers are reported as skipped', async (t) => {
   const pod = fixturePod(t, { only: /^sleep$/ });
-  const report = await execute(pod.plan, { procRoot: pod.root, log: pod.log, kill: pod.kill });
+  const report = await execute(pod.plan, { procRoot: pod.root, now: pod.now, sleep: pod.sleep, log: pod.log, kill: pod.kill });
   assert.deepEqual(outcomes(report.groups), { bbbbbbbbbbbb: 'skipped', cccccccccccc: 'exited', dddddddddddd: 'skipped', job: 'exited' });
   assert.match(pod.lines.join(''), /leaving alone sidecar container bbbbbbbbbbbb: 3 pilot-agent \(never: not-only\), 12 envoy \(never: not-only\)/);
 });

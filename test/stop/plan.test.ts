@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { StopOptions } from '../../src/config/config.ts';
+import { parseInvocation } from '../../src/config/parse.ts';
 import { buildPod } from '../../src/pod/pod.ts';
 import { scanProcesses } from '../../src/proc/scan.ts';
 import { planStop, type StopPlan } from '../../src/stop/plan.ts';
@@ -100,7 +101,10 @@ test('--skip: a matching main leaves its whole container alone; a matching child
 });
 
 test('--signal and --signal-for (by comm)', () => {
-  const a = actions(plan('pod-v1', { signal: 'INT', signalFor: new Map([['nginx', 'QUIT'], ['sleep', 'sigusr1']]) }));
+  // Through the parser, which normalizes signals once ('sigusr1' -> 'USR1'); the plan takes them as given.
+  const parsed = parseInvocation(['--signal', 'INT', '--signal-for', 'nginx=QUIT', '--signal-for', 'sleep=sigusr1', '--', 'job'], {});
+  const { signal, signalFor } = parsed.kind === 'run' ? parsed.config.stop : assert.fail('not a run');
+  const a = actions(plan('pod-v1', { signal, signalFor }));
   assert.equal(a[3], 'INT');
   assert.equal(a[5], 'QUIT');
   assert.equal(a[15], 'USR1');

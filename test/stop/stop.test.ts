@@ -1,4 +1,5 @@
-// The stopper against real processes: real signals, real exits, real /proc files.
+// The stopper against real processes: real signals, real exits, real /proc files. The ordering
+// of waits, grace and --no-kill is tested on a fake clock in order.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
@@ -78,17 +79,6 @@ test('50 sidecar containers: every one signalled once and gone', { timeout: 20_0
   await Promise.all(sidecars.map(exitOf));
 });
 
-test('--no-kill: a sidecar still running after the grace period is reported, not killed', { timeout: 10_000 }, async (t) => {
-  const pod = new MiniPod(t);
-  const stubborn = await pod.spawn('stubborn', '/bin/sh', ['-c', "trap '' TERM; exec sleep 30"]);
-  await waitForComm(stubborn.pid!, 'sleep');
-  const { log, lines } = capture();
-  const report = await stopSidecars({ ...defaults, graceMs: 100, noKill: true }, { procRoot: pod.root, selfPid: process.pid, log, kill: pod.kill });
-  assert.equal(report.groups[0]?.outcome, 'still-running');
-  assert.equal(pod.isAlive(stubborn.pid!), true);
-  assert.match(lines.join(''), /still running after the 100 ms grace period; not killed \(--no-kill\) pid=\d+ comm=sleep container=stubborn/);
-});
-
 test('--dry-run: logs what would be sent, sends nothing', { timeout: 10_000 }, async (t) => {
   const pod = new MiniPod(t);
   const sidecar = await pod.spawn('web', 'sleep', ['30']);
@@ -99,35 +89,6 @@ test('--dry-run: logs what would be sent, sends nothing', { timeout: 10_000 }, a
   assert.equal(report.groups[0]?.outcome, 'dry-run');
   assert.equal(pod.isAlive(sidecar.pid!), true);
   assert.match(lines.join(''), new RegExp(`dry run: would send SIGTERM pid=${sidecar.pid} comm=sleep container=web`));
-});
-
-test('waitBeforeSignalMs: a sidecar that exits on its own is not signalled', { timeout: 10_000 }, async (t) => {
-  const pod = new MiniPod(t);
-  await pod.spawn('short', 'sleep', ['0.1']);
-  const report = await stopSidecars(defaults, {
-    procRoot: pod.root, selfPid: process.pid, log: capture().log, waitBeforeSignalMs: 3000, kill: () => assert.fail('signalled'),
-  });
-  assert.equal(report.groups[0]?.outcome, 'exited');
-  assert.ok(report.ms < 2000, `${report.ms} ms`);
-});
-
-test('waitOnlyFor: only the container whose endpoint answered waits; a log shipper beside it is signalled at once', { timeout: 10_000 }, async (t) => {
-  const pod = new MiniPod(t);
-  await pod.spawn('proxy', 'sleep', ['0.3']);
-  const shipper = await pod.spawn('shipper', 'tail', ['-f', '/dev/null']);
-  const signalledAt = new Map<number, number>();
-  const start = performance.now();
-  const report = await stopSidecars(defaults, {
-    procRoot: pod.root, selfPid: process.pid, log: capture().log, waitBeforeSignalMs: 3000, waitOnlyFor: new Set(['sleep']),
-    kill: (pid, signal) => {
-      signalledAt.set(pid, performance.now() - start);
-      pod.kill(pid, signal);
-    },
-  });
-  assert.deepEqual([...signalledAt.keys()], [shipper.pid], 'the proxy left by itself and was never signalled');
-  assert.ok(signalledAt.get(shipper.pid!)! < 1000, `the shipper waited ${signalledAt.get(shipper.pid!)} ms for another container's endpoint`);
-  assert.deepEqual(report.groups.map((g) => g.outcome), ['exited', 'exited']);
-  assert.ok(report.ms < 2000, `${report.ms} ms`);
 });
 
 test('EPERM from the kernel: logged with the way out, container not waited for', { timeout: 15_000, skip: process.getuid?.() !== 0 && 'needs root to start a process as another uid' }, async (t) => {

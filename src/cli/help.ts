@@ -1,5 +1,5 @@
-import { envName, optionSpecs, type Subcommand } from './options.ts';
-import { presetsHelp } from './presets.ts';
+import { envName, optionSpecs, type Subcommand } from '../config/options.ts';
+import { presetsHelp } from '../config/presets.ts';
 
 const usage: Record<Subcommand, string> = {
   run: `Usage: jobdone [options] -- CMD [ARGS...]

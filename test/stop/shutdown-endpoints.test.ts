@@ -6,7 +6,7 @@ import { parseHttpEndpoint } from '../../src/config/endpoints.ts';
 import type { ShutdownCall } from '../../src/config/gates.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { httpRequest } from '../../src/http/request.ts';
-import { callShutdownEndpoints, callTimeoutMs, signalTiming } from '../../src/shutdown/shutdown.ts';
+import { callShutdownEndpoints, callTimeoutMs, signalTiming } from '../../src/stop/shutdown-endpoints.ts';
 
 describe('signal timing after shutdown calls', () => {
   it('no calls: unchanged; none succeeded: signal at once; one did: half the grace to exit, SIGKILL at the end of the grace', () => {

@@ -1,0 +1,78 @@
+// A /proc that lives in memory: a pod of made-up processes, served as the kernel's stat, status,
+// cmdline and cgroup files. The warm-up (src/warm-up.ts) stops such a pod to compile the stop
+// path without touching a real process, and tests build fixture pods with it by hand.
+import type { ProcFs } from './proc-fs.ts';
+
+export interface MemoryProcess {
+  pid: number;
+  ppid: number;
+  comm: string;
+  /** The cgroup file's text, e.g. '0::/kubepods/pod1/<64 hex>\n'. */
+  cgroup: string;
+  cmdline: string[];
+  /** Defaults to the pid (a session leader). */
+  session?: number;
+  /** Clock ticks since boot; defaults to 100 + pid. */
+  startTime?: number;
+  /** stat's state letter; defaults to 'S'. */
+  state?: string;
+  uid?: number;
+}
+
+export class MemoryProcFs implements ProcFs {
+  private readonly processes = new Map<number, MemoryProcess>();
+
+  /** uptimeTicks: what /proc/uptime says, in clock ticks since boot. */
+  constructor(processes: readonly MemoryProcess[] = [], public uptimeTicks = 1_000_000) {
+    for (const p of processes) this.add(p);
+  }
+
+  add(p: MemoryProcess): void {
+    this.processes.set(p.pid, p);
+  }
+
+  /** The process exits and is reaped: its directory is gone. */
+  remove(pid: number): void {
+    this.processes.delete(pid);
+  }
+
+  get(pid: number): MemoryProcess | undefined {
+    return this.processes.get(pid);
+  }
+
+  list(): MemoryProcess[] {
+    return [...this.processes.values()];
+  }
+
+  listDir(): string[] {
+    return ['self', 'net', 'uptime', ...[...this.processes.keys()].map(String)];
+  }
+
+  readText(path: string): string {
+    const parts = path.split('/');
+    const file = parts.at(-1);
+    if (file === 'uptime') return `${Math.floor(this.uptimeTicks / 100)}.${String(this.uptimeTicks % 100).padStart(2, '0')} 0.00\n`;
+    const p = this.processes.get(Number(parts.at(-2)));
+    if (p === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+    const text = file === undefined ? undefined : fileOf(p, file);
+    if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+    return text;
+  }
+}
+
+function fileOf(p: MemoryProcess, file: string): string | undefined {
+  const session = p.session ?? p.pid;
+  const uid = p.uid ?? 0;
+  switch (file) {
+    case 'stat':
+      return `${p.pid} (${p.comm}) ${p.state ?? 'S'} ${p.ppid} ${session} ${session} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 ${p.startTime ?? 100 + p.pid} 0 0\n`;
+    case 'status':
+      return `Name:\t${p.comm}\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nGid:\t0\t0\t0\t0\n`;
+    case 'cmdline':
+      return p.cmdline.map((arg) => `${arg}\0`).join('');
+    case 'cgroup':
+      return p.cgroup;
+    default:
+      return undefined;
+  }
+}

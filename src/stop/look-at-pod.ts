@@ -1,0 +1,24 @@
+// One look at the pod: scan /proc, tell the containers apart, plan. A run stops what it shows;
+// `jobdone ps` prints the same plan.
+import type { StopOptions } from '../config/config.ts';
+import { buildPod, type Pod } from '../pod/pod.ts';
+import { readProcMount } from '../proc/mount.ts';
+import type { ProcFs } from '../proc/proc-fs.ts';
+import { scanProcesses } from '../proc/scan.ts';
+import { planStop, type RuntimeInitRule, type StopPlan } from './plan.ts';
+
+export interface LookAt {
+  procRoot: string;
+  selfPid: number;
+  /** The job's pid; its leftovers are stopped too. */
+  jobPid?: number | undefined;
+  /** When the job exited, in clock ticks since boot (src/proc/clock.ts); see PodIdentity. */
+  jobExitedAt?: number | undefined;
+  /** Another /proc than the real one (an in-memory pod); then no mount is read either. */
+  fs?: ProcFs | undefined;
+}
+
+export function lookAtPod(options: StopOptions, at: LookAt, runtimeInit: RuntimeInitRule = 'starting'): { pod: Pod; plan: StopPlan } {
+  const pod = buildPod(scanProcesses(at.procRoot, at.fs), { selfPid: at.selfPid, jobPid: at.jobPid, jobExitedAt: at.jobExitedAt }, at.fs === undefined ? readProcMount(at.procRoot) : {});
+  return { pod, plan: planStop(pod, options, { exited: true }, runtimeInit) };
+}

@@ -1,0 +1,210 @@
+// The state of one stop while it runs: which processes of each targeted container are still
+// alive, and the few operations the phases of execute() are made of (signal one process, look
+// again, poll until settled). Every signal is preceded by a fresh read of the pid's stat: a pid
+// whose start time changed belongs to another process now and is never signalled.
+import type { Logger } from '../log/logger.ts';
+import { isSignallableTarget } from '../proc/kill.ts';
+import type { ProcessInfo } from '../proc/process-info.ts';
+import { readStatOnly } from '../proc/scan.ts';
+import type { PlannedGroup, PlannedProcess, StopPlan } from './plan.ts';
+import type { StopPort } from './port.ts';
+import type { GroupReport, Outcome, StopReport } from './report.ts';
+import { fieldsOf, logOutcome, logProgress } from './stop-log.ts';
+
+const firstPollMs = 2;
+const maxPollMs = 50;
+
+export interface Tracked {
+  group: PlannedGroup;
+  /** Signalled and watched processes not yet seen gone. */
+  alive: Map<number, ProcessInfo>;
+  state: 'running' | 'done' | 'eperm';
+  outcome: Outcome | undefined;
+  signalledAt: number | undefined;
+  doneAt: number | undefined;
+}
+
+export interface RunOptions {
+  procRoot: string;
+  log: Logger;
+  /** A targeted group's processes as /proc shows them now (see ExecuteContext.membersNow). */
+  membersNow?: ((group: PlannedGroup) => ProcessInfo[]) | undefined;
+}
+
+export class StopRun {
+  readonly tracked: Tracked[];
+  readonly start: number;
+  readonly log: Logger;
+  /** Past the grace period: newcomers get SIGKILL at once. */
+  killing = false;
+
+  constructor(readonly plan: StopPlan, private readonly options: RunOptions, readonly port: StopPort) {
+    this.start = port.now();
+    this.log = options.log;
+    this.tracked = plan.groups.map((group) => ({
+      group,
+      alive: new Map(group.processes.filter(isStopped).map((p) => [p.process.pid, p.process] as const)),
+      state: group.targeted ? 'running' : 'done',
+      outcome: group.targeted ? undefined : 'skipped',
+      signalledAt: undefined,
+      doneAt: undefined,
+    }));
+  }
+
+  running(): Tracked[] {
+    return this.tracked.filter((t) => t.state === 'running');
+  }
+
+  /** Whether the scanned process still runs; 'reused' when its pid now names a newer process. */
+  stateNow(p: ProcessInfo): 'alive' | 'exited' | 'zombie' | 'reused' {
+    const stat = readStatOnly(this.options.procRoot, p.pid, this.port.fs);
+    if (stat === undefined) return 'exited';
+    if (stat.startTime !== p.startTime) return 'reused';
+    // A zombie has exited and only waits to be reaped by its parent: it counts as gone.
+    return stat.state === 'Z' || stat.state === 'X' ? 'zombie' : 'alive';
+  }
+
+  /** Settles a group with its outcome and says so. */
+  settle(t: Tracked, outcome: Outcome): void {
+    t.outcome = outcome;
+    logOutcome(this.log, t.group, outcome, elapsed(t, this.start));
+  }
+
+  /** Settles, as exited, the groups found empty since the last look. */
+  settleExited(among: Tracked[] = this.tracked): void {
+    for (const t of among) if (t.state === 'done' && t.outcome === undefined) this.settle(t, 'exited');
+  }
+
+  /**
+   * A container is stopped when it is empty, not when the processes of the first look are gone:
+   * when those are, look at the container again and track what is in it now (a daemon forked on
+   * SIGTERM, children forked since). Once the grace period is over, newcomers get SIGKILL at once.
+   */
+  adoptNewcomers(t: Tracked): void {
+    if (this.options.membersNow === undefined || t.state !== 'running') return;
+    for (const p of this.options.membersNow(t.group)) {
+      if (t.alive.has(p.pid) || this.stateNow(p) !== 'alive') continue;
+      t.alive.set(p.pid, p);
+      this.log.debug(`${p.pid} ${p.comm} appeared in ${t.group.shortId} after the first look; tracking it`, fieldsOf(plannedOf(t, p), t.group, {}));
+      if (this.killing && !this.send(t, plannedOf(t, p), 'KILL', ': appeared in a container being killed')) t.state = 'eperm';
+    }
+  }
+
+  private refresh(t: Tracked): void {
+    for (const [pid, p] of t.alive) if (this.stateNow(p) !== 'alive') t.alive.delete(pid);
+    if (t.alive.size === 0) this.adoptNewcomers(t);
+    if (t.alive.size === 0) {
+      t.state = 'done';
+      t.doneAt = this.port.now();
+    }
+  }
+
+  /** Sends a group's planned signals; a group that cannot be signalled (EPERM) is settled so. */
+  signal(t: Tracked): void {
+    t.signalledAt = this.port.now();
+    for (const planned of t.group.processes) {
+      if (planned.action.kind !== 'signal') continue;
+      if (!this.send(t, planned, planned.action.signal)) t.state = 'eperm';
+    }
+    if (t.state === 'eperm') this.settle(t, 'eperm');
+  }
+
+  /** SIGKILLs what a group holds now; a group that cannot be signalled (EPERM) is settled so. */
+  killAll(t: Tracked, why: string): void {
+    // What the container holds now, not only what the first look saw: children forked during
+    // the grace period would otherwise outlive their killed parent.
+    this.adoptNewcomers(t);
+    for (const p of [...t.alive.values()]) if (!this.send(t, plannedOf(t, p), 'KILL', why)) t.state = 'eperm';
+    if (t.state === 'eperm') this.settle(t, 'eperm');
+  }
+
+  /** Signals one process unless it is gone; false when the container cannot be signalled (EPERM). */
+  send(t: Tracked, planned: PlannedProcess, signal: string, why = ''): boolean {
+    const p = planned.process;
+    // Checked here as well as in sendSignal, so an injected kill is held to it too; only a pid
+    // above 1 is a process of the pod (a scan of a hostile --proc-root may list 0 or 1).
+    if (p.pid <= 1 || !isSignallableTarget(p.pid)) {
+      t.alive.delete(p.pid);
+      this.log.error(`not sending SIG${signal} to pid ${p.pid}: only a pid above 1 can be a process of the pod`, fieldsOf(planned, t.group, { signal, outcome: 'refused' }));
+      return true;
+    }
+    const state = this.stateNow(p);
+    if (state !== 'alive') {
+      t.alive.delete(p.pid);
+      const why = state === 'reused' ? `pid ${p.pid} now belongs to another process (its start time changed)` : `already ${state}`;
+      this.log.debug(`not sending SIG${signal}: ${why}`, fieldsOf(planned, t.group, { signal, outcome: state }));
+      return true;
+    }
+    // The scan reads uid on first use (src/proc/scan.ts); read it before the signal, since a
+    // process that exits at once could no longer tell it to the log line.
+    void p.uid;
+    try {
+      this.port.kill(p.pid, `SIG${signal}`);
+      this.log.info(`sent SIG${signal}${why}`, fieldsOf(planned, t.group, { signal }));
+      return true;
+    } catch (error) {
+      return this.failedSend(t, planned, signal, error as NodeJS.ErrnoException);
+    }
+  }
+
+  private failedSend(t: Tracked, planned: PlannedProcess, signal: string, error: NodeJS.ErrnoException): boolean {
+    const p = planned.process;
+    if (error.code === 'ESRCH') {
+      t.alive.delete(p.pid);
+      return true;
+    }
+    if (error.code === 'EPERM') {
+      const uid = p.uid === undefined ? 'its uid' : `uid ${p.uid}`;
+      this.log.error(
+        `cannot send SIG${signal} to pid ${p.pid} (${p.comm}, ${uid}): permission denied; ` +
+          `run the job container as root (which has CAP_KILL by default), or as ${uid}, ` +
+          'or stop this sidecar through its shutdown endpoint. Not waiting for this container',
+        fieldsOf(planned, t.group, { signal, outcome: 'eperm' }),
+      );
+      return false;
+    }
+    this.log.error(`sending SIG${signal} failed: ${error.message}`, fieldsOf(planned, t.group, { signal, outcome: 'error' }));
+    return true;
+  }
+
+  /** Polls the running groups with a short, growing interval until all are settled or the deadline. */
+  async pollUntilSettled(deadline: number, progressEveryMs?: number): Promise<void> {
+    const { now } = this.port;
+    let delay = firstPollMs;
+    let nextProgress = progressEveryMs === undefined ? Infinity : now() + progressEveryMs;
+    for (;;) {
+      for (const t of this.running()) this.refresh(t);
+      const remaining = deadline - now();
+      if (this.running().length === 0 || remaining <= 0) return;
+      if (now() >= nextProgress) {
+        logProgress(this.log, this.running(), remaining);
+        nextProgress += progressEveryMs!;
+      }
+      await this.port.sleep(Math.min(delay, remaining));
+      delay = Math.min(delay * 2, maxPollMs);
+    }
+  }
+
+  report(): StopReport {
+    const totals: Record<Outcome, number> = { exited: 0, killed: 0, eperm: 0, 'still-running': 0, skipped: 0, 'dry-run': 0 };
+    const groups = this.tracked.map((t): GroupReport => {
+      const outcome = t.outcome ?? 'still-running';
+      totals[outcome]++;
+      return { kind: t.group.kind, shortId: t.group.shortId, processes: t.group.processes.filter(isStopped).length, outcome, ms: elapsed(t, this.start) };
+    });
+    return { groups, totals, ms: Math.round(this.port.now() - this.start), warnings: this.plan.warnings };
+  }
+}
+
+function isStopped(p: PlannedProcess): boolean {
+  return p.action.kind === 'signal' || p.action.kind === 'watch';
+}
+
+export function plannedOf(t: Tracked, p: ProcessInfo): PlannedProcess {
+  return t.group.processes.find((planned) => planned.process === p) ?? { process: p, role: 'sidecar', container: t.group.shortId, action: { kind: 'watch' } };
+}
+
+function elapsed(t: Tracked, start: number): number {
+  if (t.doneAt === undefined) return 0;
+  return Math.round(t.doneAt - (t.signalledAt ?? start));
+}
