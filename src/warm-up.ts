@@ -6,7 +6,7 @@
 // stdio: the pod is an in-memory /proc (src/proc/memory-proc-fs.ts), kill() only removes a
 // container from it, log lines go nowhere; the one real read is our own stat.
 // A V8 startup snapshot built with this warm-up did better still (11.5 ms, 3 ms faster start)
-// but costs 9 MB of RSS and freezes module-level state at build time; see README, Performance.
+// but costs 9 MB of RSS and freezes module-level state at build time; see docs/performance.md.
 import { parseInvocation } from './config/parse.ts';
 import { createLogger } from './log/logger.ts';
 import { MemoryProcFs, type MemoryProcess } from './proc/memory-proc-fs.ts';

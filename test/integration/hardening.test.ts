@@ -204,7 +204,7 @@ describe('issue 10: hostile pod, host and input', { timeout: 240_000 }, () => {
   // Item 12: Node itself reopens a closed fd 0-2 on /dev/null before any of jobdone's code runs
   // (PlatformInit), so jobdone cannot tell a closed stdout from /dev/null and the job inherits
   // /dev/null: its writes succeed where without jobdone they fail with EBADF. Documented in the
-  // README's Limitations; this test pins the behaviour the README describes.
+  // docs/limitations.md; this test pins the behaviour it describes.
   it('12: a stdout closed when jobdone starts is /dev/null for the job (documented limitation)', async () => {
     const [file, ...pre] = jobdoneArgv();
     const quoted = [file!, ...pre].map((arg) => `'${arg}'`).join(' ');
