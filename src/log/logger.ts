@@ -50,6 +50,14 @@ export function writeToStderr(line: string): void {
   }
 }
 
+/**
+ * One line of jobdone's own written without a configured logger (a refused invocation, an
+ * internal error, install): JSON when JSON was asked for, else the plain `jobdone: MESSAGE`.
+ */
+export function ownLine(format: LogFormat, level: LogLevel, message: string): string {
+  return format === 'json' ? formatJson(new Date(), level, message, {}) : `jobdone: ${message}\n`;
+}
+
 const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 export function createLogger(options: LoggerOptions): Logger {
