@@ -1,5 +1,6 @@
 // One line per decision, on stderr only: the job owns stdout.
 // Text for people reading `kubectl logs` at 3 a.m., JSON lines for log pipelines.
+import { visible } from './visible.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
@@ -87,8 +88,8 @@ export function formatText(level: LogLevel, message: string, fields: LogFields):
   const prefix = level === 'info' || level === 'debug' ? 'jobdone: ' : `jobdone: ${level}: `;
   const pairs = Object.entries(fields)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${quoteIfNeeded(capText(String(value), maxFieldChars))}`);
-  return `${prefix}${oneLine(capText(message, maxMessageChars))}${pairs.length > 0 ? ' ' + pairs.join(' ') : ''}\n`;
+    .map(([key, value]) => `${key}=${visible(quoteIfNeeded(capText(String(value), maxFieldChars)))}`);
+  return `${prefix}${visible(capText(message, maxMessageChars))}${pairs.length > 0 ? ' ' + pairs.join(' ') : ''}\n`;
 }
 
 /** time is RFC 3339 (UTC); a field can never overwrite time, level or message. */
@@ -104,10 +105,6 @@ export function capText(text: string, max: number): string {
 
 function quoteIfNeeded(value: string): string {
   return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\r?\n/g, '\\n');
 }
 
 /** A logger that drops everything; for pure code paths under test. */

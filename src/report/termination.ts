@@ -4,6 +4,7 @@
 import type { TerminationLogTarget } from '../config/config.ts';
 import { describeOutcome, type JobOutcome } from '../job/run-job.ts';
 import type { Logger } from '../log/logger.ts';
+import { visible } from '../log/visible.ts';
 import { summarizeStop, type StopReport } from '../stop/report.ts';
 import { TerminationFileRefused, writeTerminationFile } from './termination-file.ts';
 
@@ -50,7 +51,8 @@ export function usageErrorMessage(problem: string, status: number): string {
 
 /** One line, at most maxMessageBytes of UTF-8, cut on a character boundary. */
 export function fitMessage(text: string): string {
-  const line = text.replace(/\r?\n/g, '\\n');
+  // Container ids come from cgroup paths, which a container can name: shown, never obeyed.
+  const line = visible(text);
   if (Buffer.byteLength(line) <= maxMessageBytes) return line + '\n';
   let cut = Buffer.from(line).subarray(0, maxMessageBytes - 4).toString('utf8');
   // A cut through a multi-byte character decodes to U+FFFD: drop it.

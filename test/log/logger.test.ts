@@ -46,7 +46,14 @@ describe('text', () => {
   it('a newline in a message or a field cannot start a second line', () => {
     const { log, lines } = capture('text', 'info');
     log.warn('first\nsecond\r\nthird', { comm: 'a\nb' });
-    assert.deepEqual(lines, ['jobdone: warn: first\\nsecond\\nthird comm="a\\nb"\n']);
+    assert.deepEqual(lines, ['jobdone: warn: first\\nsecond\\r\\nthird comm="a\\nb"\n']);
+  });
+
+  // Issue 18 item 12: ESC sequences, bare CR, C1 controls and U+2028 reached the log raw.
+  it('control characters in a message or a field are shown as visible escapes, never written raw', () => {
+    const { log, lines } = capture('text', 'info');
+    log.info('sent SIGTERM to \x1b[2Jclear\rCR', { comm: 'a\x9bb\u2028c', cmdline: 'osc \x1b]52;c;ZXZpbA==\x07 \u202eevil', pid: 3 });
+    assert.deepEqual(lines, ['jobdone: sent SIGTERM to \\e[2Jclear\\rCR comm="a\\x9bb\\u2028c" cmdline="osc \\u001b]52;c;ZXZpbA==\\u0007 \\u202eevil" pid=3\n']);
   });
 });
 
