@@ -1,5 +1,6 @@
 // One line per decision, on stderr only: the job owns stdout.
 // Text for people reading `kubectl logs` at 3 a.m., JSON lines for log pipelines.
+import { writeToStderr } from './stderr.ts';
 import { visible } from './visible.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -31,25 +32,7 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
-let stderrErrorsIgnored = false;
-
-/**
- * jobdone's log lines are a courtesy; the job's status and the stop are not. When whoever reads
- * stderr goes away, a write fails with EPIPE, and an unhandled 'error' event on process.stderr
- * made jobdone exit 1 in the middle of the stop (TERM-ignoring sidecars were never SIGKILLed).
- * Write errors are dropped: there is nowhere left to report them.
- */
-export function writeToStderr(line: string): void {
-  if (!stderrErrorsIgnored) {
-    stderrErrorsIgnored = true;
-    process.stderr.on('error', () => {});
-  }
-  try {
-    process.stderr.write(line);
-  } catch {
-    // EPIPE and friends, when thrown synchronously: same as above.
-  }
-}
+export { writeToStderr } from './stderr.ts';
 
 /**
  * One line of jobdone's own written without a configured logger (a refused invocation, an
