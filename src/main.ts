@@ -1,6 +1,8 @@
 // Entry point: parse once, then hand over to the lifecycle. jobdone's own
 // failures before the job starts exit 125; after that, the job's status rules.
-// First, before any other module: SIGUSR1 must never reach Node's inspector (see the module).
+// First, before any other module: jobdone's own Node must not obey the job's NODE_* variables,
+// and SIGUSR1 must never reach Node's inspector (see the modules).
+import './node-env/early.ts';
 import './job/early-sigusr1.ts';
 import { helpText } from './cli/help.ts';
 import type { RunConfig } from './config/config.ts';
