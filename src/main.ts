@@ -4,6 +4,7 @@
 // and SIGUSR1 must never reach Node's inspector (see the modules).
 import './node-env/early.ts';
 import './job/early-sigusr1.ts';
+import './log/node-warnings.ts';
 import { helpText } from './cli/help.ts';
 import type { RunConfig } from './config/config.ts';
 import { parseInvocation, UsageError } from './config/parse.ts';

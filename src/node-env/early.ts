@@ -24,16 +24,18 @@ type Execve = (file: string, args: readonly string[], env: NodeJS.ProcessEnv) =>
 
 function freshStartWithout(variables: ReadonlyArray<readonly [string, string]>): void {
   const execve = (process as unknown as { execve?: Execve }).execve;
-  // /proc/self/exe: this very executable, even when its file was deleted or replaced meanwhile.
-  // Node 24 aborts the process when execve fails, so what can be checked is checked first;
-  // without /proc jobdone goes on as started (and finds no pod to look at anyway).
-  const self = '/proc/self/exe';
-  try {
-    accessSync(self, constants.X_OK);
-  } catch {
-    return;
-  }
-  if (execve === undefined) return;
+  // Node 24 aborts the process when execve fails, so what can be checked is checked first: the
+  // executable's path, else /proc/self/exe (the same file even when deleted since; not first,
+  // because under qemu-user it is the emulator); with neither, jobdone goes on as started.
+  const self = [process.execPath, '/proc/self/exe'].find((path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (execve === undefined || self === undefined) return;
   const env: NodeJS.ProcessEnv = { ...process.env, [stashName]: encodeStash(variables) };
   for (const [name] of variables) delete env[name];
   // Node runs its exit callbacks before execve: the coverage NODE_V8_COVERAGE started would be

@@ -107,3 +107,16 @@ export function parseEnviron(raw: string): Array<[string, string]> {
   }
   return entries;
 }
+
+const readText: Record<NodeRead, string> = {
+  'fresh-start': 'fresh start without it',
+  unused: 'unused',
+  'written-once': 'written once: limitation',
+  ignored: 'ignored',
+  refused: 'refused by Node: limitation',
+};
+
+/** The rows of docs/security.md's table (kept equal by test/node-env/variables.test.ts). */
+export function nodeVariableRows(): string {
+  return nodeVariables.map(({ name, read, effect }) => `| \`${name}\` | ${effect.replace(/\|/g, '\\|')} | ${readText[read]} |\n`).join('');
+}

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  decodeStash, encodeStash, needsFreshStart, nodeVariables, parseEnviron, variablesForTheJob,
+  decodeStash, encodeStash, needsFreshStart, nodeVariableRows, nodeVariables, parseEnviron, variablesForTheJob,
 } from '../../src/node-env/variables.ts';
 
 // NODE_* strings in the binary that are not environment variables Node reads: internal constants
@@ -47,4 +47,10 @@ describe('the Node variables', () => {
   it('/proc/self/environ: NUL-separated NAME=VALUE, values may hold = and newlines', () => {
     assert.deepEqual(parseEnviron('A=1\0B=x=y\0C=\0D=a\nb\0junk\0'), [['A', '1'], ['B', 'x=y'], ['C', ''], ['D', 'a\nb']]);
   });
+});
+
+it('docs/security.md shows every variable with what jobdone does with it', () => {
+  const doc = readFileSync(new URL('../../docs/security.md', import.meta.url), 'utf8');
+  const table = /<!-- node-variables:start -->\n\| variable .*\n\|---\|---\|---\|\n([\s\S]*?)<!-- node-variables:end -->/.exec(doc)?.[1];
+  assert.equal(table, nodeVariableRows());
 });
