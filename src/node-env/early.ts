@@ -9,7 +9,6 @@
 // NODE_CHANNEL_FD and NODE_UNIQUE_ID from process.env, and the job must get them back.
 import { accessSync, constants, readFileSync } from 'node:fs';
 import sea from 'node:sea';
-import { stopCoverage } from 'node:v8';
 import { decodeStash, encodeStash, needsFreshStart, parseEnviron, stashName, variablesForTheJob } from './variables.ts';
 
 function originalEnvironment(): Array<[string, string]> {
@@ -41,7 +40,8 @@ function freshStartWithout(variables: ReadonlyArray<readonly [string, string]>):
   // Node runs its exit callbacks before execve: the coverage NODE_V8_COVERAGE started would be
   // written into the job's directory. Stopped, nothing is written (Node prints one line that it
   // got none). NODE_COMPILE_CACHE's flush cannot be stopped: docs/limitations.md.
-  if (variables.some(([name]) => name === 'NODE_V8_COVERAGE')) stopCoverage();
+  // node:v8 is loaded only then: a start without these variables must not pay for it.
+  if (variables.some(([name]) => name === 'NODE_V8_COVERAGE')) process.getBuiltinModule('node:v8').stopCoverage();
   execve(self, [process.argv0, ...process.argv.slice(2)], env);
 }
 
