@@ -101,7 +101,7 @@ function hostileNetwork(t: { after(fn: () => void): void }): { enter: string[]; 
 const usr1Job = ['sh', '-c', 'trap "echo got-usr1" USR1; echo ready; while :; do sleep 0.01; done'];
 
 describe('issue 10: hostile pod, host and input', { timeout: 240_000 }, () => {
-  // Item 1. dist/jobdone is what ships: its inspector may only bind 0.0.0.1 (scripts/build.mjs)
+  // Item 1. dist/jobdone is what ships: its inspector may only bind ff0e::1 (scripts/build.mjs)
   // and src/job/early-sigusr1.ts takes SIGUSR1 from Node's inspector handler as jobdone's first
   // statement. The TypeScript source runs on the host's Node 20 with tsx, whose inspector no
   // build flag of jobdone reaches: there only the forwarding is checked, below.
