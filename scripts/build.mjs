@@ -133,10 +133,14 @@ writeFileSync(seaConfig, JSON.stringify({
   // SIGUSR1 opens Node's inspector, a debugger that runs any code as jobdone (root with
   // CAP_KILL over the pod), on 127.0.0.1:9229, which every container of the pod can reach.
   // jobdone replaces that handler as its first statement (src/job/early-sigusr1.ts); before that,
-  // during Node's own start, the inspector may only listen on 0.0.0.1, an address no interface
-  // has: starting it fails (EADDRNOTAVAIL) and nothing listens. Not --disable-sigusr1: with it
-  // Node 24 keeps SIGUSR1 blocked in every thread, so jobdone could never forward it to the job.
-  execArgv: ['--inspect-port=0.0.0.1:9229'],
+  // during Node's own start, the inspector may only listen on ff0e::1, an IPv6 multicast address:
+  // Linux refuses to bind a TCP socket to one (EINVAL, the first check of __inet6_bind in
+  // net/ipv6/af_inet6.c), whatever addresses, routes or ip_nonlocal_bind the pod's network has,
+  // so that start fails and nothing listens. The unicast 0.0.0.1 used before was bindable by any
+  // container with NET_ADMIN (ip addr add 0.0.0.1/32 dev lo, or net.ipv4.ip_nonlocal_bind=1).
+  // Not --disable-sigusr1: with it Node 24 keeps SIGUSR1 blocked in every thread (it never calls
+  // StartDebugSignalHandler, which unblocks it), so jobdone could never forward it to the job.
+  execArgv: ['--inspect-port=[ff0e::1]:9229'],
 }, null, 2));
 execFileSync(hostNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
 if (targetNode !== hostNode) {

@@ -1,11 +1,15 @@
 // Entry point: parse once, then hand over to the lifecycle. jobdone's own
 // failures before the job starts exit 125; after that, the job's status rules.
-// First, before any other module: SIGUSR1 must never reach Node's inspector (see the module).
+// First, before any other module: jobdone's own Node must not obey the job's NODE_* variables,
+// and SIGUSR1 must never reach Node's inspector (see the modules).
+import './node-env/early.ts';
 import './job/early-sigusr1.ts';
+import './log/node-warnings.ts';
 import { helpText } from './cli/help.ts';
 import type { RunConfig } from './config/config.ts';
 import { parseInvocation, UsageError } from './config/parse.ts';
 import { checkProcRoot } from './config/proc-root.ts';
+import { requestedLogFormat } from './config/refused-invocation.ts';
 import { terminationLogOfRefusedInvocation } from './config/termination-log.ts';
 import { ExitCode } from './exit-codes.ts';
 import { runInstall } from './install/run-install.ts';
@@ -14,7 +18,7 @@ import { forwardSignals } from './job/forward-signals.ts';
 import { jobIsNestedRun } from './job/nested.ts';
 import { startJob } from './job/run-job.ts';
 import { runLifecycle, type LifecycleDeps } from './lifecycle.ts';
-import { createLogger, writeToStderr, type Logger } from './log/logger.ts';
+import { createLogger, ownLine, writeToStderr, type Logger } from './log/logger.ts';
 import { linuxOnlyRefusal } from './platform.ts';
 import { runPs } from './ps/run-ps.ts';
 import { waitForSidecars } from './ready/wait-for-sidecars.ts';
@@ -31,14 +35,15 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     // Off Linux, say so before anything looks for /proc.
     const refusal = linuxOnlyRefusal(invocation.kind, process.platform);
     if (refusal !== undefined) {
-      writeToStderr(`jobdone: ${refusal}\n`);
+      writeToStderr(ownLine(requestedLogFormat(argv, env), 'error', refusal));
       return ExitCode.jobdoneError;
     }
     checkProcRoot(invocation);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    writeToStderr(`jobdone: ${error.message}\n`);
-    if (argv[0] !== 'ps' && argv[0] !== 'inject') writeTerminationMessage(terminationLogOfRefusedInvocation(argv, env), usageErrorMessage(error.message, ExitCode.jobdoneError), createLogger({ format: 'text', level: 'warn' }));
+    const format = requestedLogFormat(argv, env);
+    writeToStderr(ownLine(format, 'error', error.message));
+    if (argv[0] !== 'ps' && argv[0] !== 'inject') writeTerminationMessage(terminationLogOfRefusedInvocation(argv, env), usageErrorMessage(error.message, ExitCode.jobdoneError), createLogger({ format, level: 'warn' }));
     return ExitCode.jobdoneError;
   }
   switch (invocation.kind) {
@@ -49,7 +54,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       process.stdout.write(`jobdone ${version} (node ${process.version})\n`);
       return 0;
     case 'install':
-      return runInstall(invocation.dir);
+      return runInstall(invocation.dir, requestedLogFormat(argv, env));
     case 'inject': {
       // Loaded only here: the yaml parser is three times the rest of jobdone, and a Job's
       // start must not pay for evaluating it. esbuild turns this import() into a lazy
@@ -100,7 +105,8 @@ function realDeps(config: RunConfig, log: Logger): LifecycleDeps {
 main(process.argv.slice(2), process.env).then(
   (status) => process.exit(status),
   (error: unknown) => {
-    writeToStderr(`jobdone: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    const message = `internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`;
+    writeToStderr(ownLine(requestedLogFormat(process.argv.slice(2), process.env), 'error', message));
     process.exit(ExitCode.jobdoneError);
   },
 );

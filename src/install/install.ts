@@ -85,8 +85,17 @@ function makeDirectory(path: string, dir: string): void {
   try {
     mkdirSync(path);
   } catch (error) {
-    if (isErrno(error) && error.code === 'EEXIST' && statSync(path).isDirectory()) return;
+    if (isErrno(error) && error.code === 'EEXIST' && isDirectory(path)) return;
     throw notWritable(dir, path, error);
+  }
+}
+
+/** stat, not lstat: a symlink to a directory (a mounted volume's path) is one; a dangling one is not. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -115,7 +124,10 @@ function removeQuietly(path: string): void {
 function notWritable(dir: string, path: string, error: unknown): InstallError {
   const code = isErrno(error) ? error.code ?? error.message : String(error);
   const why = code === 'EROFS' ? 'a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'no permission to write'
-    : code === 'ENOENT' ? 'no such directory (its parent must exist)' : code;
+    : code === 'ENOENT' ? 'no such directory (its parent must exist)'
+    // mkdir says EEXIST for a file (or a dangling symlink) where the directory should be, and
+    // ENOTDIR when a file stands in the path above it.
+    : code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory' : code;
   return new InstallError(`cannot install into ${dir}: ${why} (${code} on ${path}); give it a writable directory, e.g. an emptyDir volume mounted read-write`);
 }
 

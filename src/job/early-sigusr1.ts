@@ -3,7 +3,8 @@
 // debugger that runs any code as jobdone) is replaced. A SIGUSR1 that arrives before the job
 // has started is kept here and handed to forwardSignals, which delivers it to the job.
 // The moments before this module runs are covered by how dist/jobdone is built: its inspector
-// may only listen on 0.0.0.1, which no interface has, so starting it fails (scripts/build.mjs).
+// may only listen on ff0e::1, a multicast address no TCP socket can bind whatever the pod's
+// network looks like, so starting it fails (scripts/build.mjs).
 
 let early = 0;
 const countEarly = (): void => {

@@ -1,7 +1,7 @@
 // Start the job with node:child_process: no shell, stdio inherited (never piped through
-// jobdone: no buffering, binary-safe, the TTY stays the job's), argv, env and
-// cwd passed as they are, PATH lookup by execvp. libuv gives the child default
-// signal dispositions and an empty signal mask.
+// jobdone: no buffering, binary-safe, the TTY stays the job's), argv, env (with the Node
+// variables jobdone keeps out of its own, src/node-env/early.ts) and cwd passed as they are,
+// PATH lookup by execvp. libuv gives the child default signal dispositions and an empty mask.
 // The job runs in a session of its own (setsid, as dumb-init does), so every
 // process it starts, orphans included, carries its pid as session id: that is
 // how jobdone finds the job's leftovers in /proc afterwards without guessing.
@@ -11,6 +11,7 @@
 // (about 115 KB of bundle, most of node:stream behind it) cost 20 ms of a 60 ms start.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { formatDuration } from '../duration.ts';
+import { jobEnvironment } from '../node-env/early.ts';
 import { signalNumber } from '../signals.ts';
 import { ExitCode, exitCodeForSignal } from '../exit-codes.ts';
 
@@ -30,7 +31,7 @@ export interface RunningJob {
 export function startJob(command: string, args: readonly string[]): RunningJob {
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio: 'inherit', detached: true });
+    child = spawn(command, args, { stdio: 'inherit', detached: true, env: jobEnvironment() });
   } catch (error) {
     // spawn() emits 'error' only for ENOENT, EACCES, EAGAIN, EMFILE and ENFILE; any other exec
     // failure (ENOTDIR, ENOEXEC, E2BIG, ELOOP...) is thrown.

@@ -1,5 +1,7 @@
 // One line per decision, on stderr only: the job owns stdout.
 // Text for people reading `kubectl logs` at 3 a.m., JSON lines for log pipelines.
+import { writeToStderr } from './stderr.ts';
+import { visible } from './visible.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
@@ -30,24 +32,14 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
-let stderrErrorsIgnored = false;
+export { writeToStderr } from './stderr.ts';
 
 /**
- * jobdone's log lines are a courtesy; the job's status and the stop are not. When whoever reads
- * stderr goes away, a write fails with EPIPE, and an unhandled 'error' event on process.stderr
- * made jobdone exit 1 in the middle of the stop (TERM-ignoring sidecars were never SIGKILLed).
- * Write errors are dropped: there is nowhere left to report them.
+ * One line of jobdone's own written without a configured logger (a refused invocation, an
+ * internal error, install): JSON when JSON was asked for, else the plain `jobdone: MESSAGE`.
  */
-export function writeToStderr(line: string): void {
-  if (!stderrErrorsIgnored) {
-    stderrErrorsIgnored = true;
-    process.stderr.on('error', () => {});
-  }
-  try {
-    process.stderr.write(line);
-  } catch {
-    // EPIPE and friends, when thrown synchronously: same as above.
-  }
+export function ownLine(format: LogFormat, level: LogLevel, message: string): string {
+  return format === 'json' ? formatJson(new Date(), level, message, {}) : `jobdone: ${message}\n`;
 }
 
 const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -79,8 +71,8 @@ export function formatText(level: LogLevel, message: string, fields: LogFields):
   const prefix = level === 'info' || level === 'debug' ? 'jobdone: ' : `jobdone: ${level}: `;
   const pairs = Object.entries(fields)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${quoteIfNeeded(capText(String(value), maxFieldChars))}`);
-  return `${prefix}${oneLine(capText(message, maxMessageChars))}${pairs.length > 0 ? ' ' + pairs.join(' ') : ''}\n`;
+    .map(([key, value]) => `${key}=${visible(quoteIfNeeded(capText(String(value), maxFieldChars)))}`);
+  return `${prefix}${visible(capText(message, maxMessageChars))}${pairs.length > 0 ? ' ' + pairs.join(' ') : ''}\n`;
 }
 
 /** time is RFC 3339 (UTC); a field can never overwrite time, level or message. */
@@ -96,10 +88,6 @@ export function capText(text: string, max: number): string {
 
 function quoteIfNeeded(value: string): string {
   return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\r?\n/g, '\\n');
 }
 
 /** A logger that drops everything; for pure code paths under test. */

@@ -1,6 +1,7 @@
 // What `jobdone ps` shows: every visible process grouped by container, with the action a run
 // would take on it once its job has ended. Pure over a Pod, a StopPlan and a permission probe,
 // so the grouping and the reasons are tested over fixture data.
+import { visible } from '../log/visible.ts';
 import type { Pod } from '../pod/pod.ts';
 import type { Action, NeverReason, PlannedProcess, StopPlan } from '../stop/plan.ts';
 
@@ -89,9 +90,9 @@ function psProcess(planned: PlannedProcess, probe: Probe): PsProcess {
   };
 }
 
+/** Cut to max characters; control characters are left for the output format to show (formatPsText). */
 export function shorten(text: string, max = maxCmdlineChars): string {
-  const line = text.replace(/[\n\r\t]/g, ' ');
-  return line.length <= max ? line : `${line.slice(0, max - 3)}...`;
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
 
 const reasons: Record<PsNeverReason, string> = {
@@ -133,8 +134,9 @@ export function formatPsText(view: PsView): string {
   for (const container of view.containers) {
     const name = container.kind === 'infra' || container.kind === 'unknown' || container.kind === 'host' ? titles[container.kind] : `${titles[container.kind]} ${container.id}`;
     const verdict = container.kind === 'sidecar' ? (container.targeted ? ': would be stopped' : ': left alone') : '';
-    lines.push(`${name}${verdict}`);
-    const rows = container.processes.map((p) => [String(p.pid), String(p.ppid), p.uid === null ? '?' : String(p.uid), p.comm, describeAction(p.action), p.cmdline ?? '?']);
+    lines.push(visible(`${name}${verdict}`));
+    // A newline in a name forged a row, an ESC sequence reached the terminal: src/log/visible.ts.
+    const rows = container.processes.map((p) => [String(p.pid), String(p.ppid), p.uid === null ? '?' : String(p.uid), visible(p.comm), describeAction(p.action), p.cmdline === null ? '?' : visible(p.cmdline)]);
     const widths = header.slice(0, 5).map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     for (const row of [header, ...rows]) {
       const cells = row.map((cell, i) => (i === 5 ? cell : i < 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)));
@@ -142,7 +144,7 @@ export function formatPsText(view: PsView): string {
     }
     lines.push('');
   }
-  for (const warning of view.warnings) lines.push(`warning: ${warning}`);
+  for (const warning of view.warnings) lines.push(`warning: ${visible(warning)}`);
   return lines.join('\n').replace(/\n*$/, '\n');
 }
 

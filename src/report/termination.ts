@@ -1,11 +1,12 @@
 // The termination message: one line at exit, written where Kubernetes picks it up
 // (terminationMessagePath, /dev/termination-log by default) so `kubectl describe pod` and the
 // pod status say how the job ended and what happened to the sidecars without reading logs.
-import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { TerminationLogTarget } from '../config/config.ts';
 import { describeOutcome, type JobOutcome } from '../job/run-job.ts';
 import type { Logger } from '../log/logger.ts';
+import { visible } from '../log/visible.ts';
 import { summarizeStop, type StopReport } from '../stop/report.ts';
+import { TerminationFileRefused, writeTerminationFile } from './termination-file.ts';
 
 /** Kubernetes truncates a container's message at 4096 bytes; stay clear of it. */
 export const maxMessageBytes = 4000;
@@ -50,7 +51,8 @@ export function usageErrorMessage(problem: string, status: number): string {
 
 /** One line, at most maxMessageBytes of UTF-8, cut on a character boundary. */
 export function fitMessage(text: string): string {
-  const line = text.replace(/\r?\n/g, '\\n');
+  // Container ids come from cgroup paths, which a container can name: shown, never obeyed.
+  const line = visible(text);
   if (Buffer.byteLength(line) <= maxMessageBytes) return line + '\n';
   let cut = Buffer.from(line).subarray(0, maxMessageBytes - 4).toString('utf8');
   // A cut through a multi-byte character decodes to U+FFFD: drop it.
@@ -61,28 +63,12 @@ export function fitMessage(text: string): string {
 /** Writes the message; never fails the run: a problem is one warning. */
 export function writeTerminationMessage(target: TerminationLogTarget | undefined, message: string, log: Logger): void {
   if (target === undefined) return;
-  // Outside Kubernetes /dev/termination-log does not exist; creating files in /dev is not ours to do.
-  if (target.onlyIfPresent && !existsSync(target.path)) return;
   try {
-    writeRegularFileNonBlocking(target.path, message);
+    // Outside Kubernetes /dev/termination-log does not exist; creating files in /dev is not ours to do.
+    writeTerminationFile(target.path, message, target.onlyIfPresent);
   } catch (error) {
-    log.warn(`cannot write the termination message to ${target.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
-
-/**
- * A FIFO at the path blocked jobdone forever at exit, even after a usage error: the open never
- * waits (O_NONBLOCK: a FIFO without a reader fails with ENXIO) and only a regular file, which is
- * what the kubelet mounts, is written; anything else is one warning.
- */
-function writeRegularFileNonBlocking(path: string, message: string): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NONBLOCK | constants.O_NOCTTY, 0o644);
-  try {
-    if (!fstatSync(fd).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    ftruncateSync(fd, 0);
-    writeSync(fd, message);
-  } finally {
-    closeSync(fd);
+    const why = error instanceof TerminationFileRefused ? error.reason : (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    log.warn(`cannot write the termination message to ${target.path}: ${why}`);
   }
 }
 

@@ -51,4 +51,34 @@ describe('bad input', () => {
     const fromEnv = await runJobdone(['--', 'sh', '-c', 'exit 6'], { env: cleanEnv({ JOBDONE_GRACE: 'soon' }) });
     assert.equal(fromEnv.code, 125);
   });
+
+  // Issue 18 item 13: under --log-format json (or JOBDONE_LOG_FORMAT=json) the refusal was text.
+  it('under --log-format json or JOBDONE_LOG_FORMAT=json every line of a refusal is JSON, the termination-message warning included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobdone-bad-'));
+    const marker = join(dir, 'ran');
+    const invocations: Array<{ args: string[]; env?: Record<string, string>; mentions: RegExp }> = [
+      { args: ['--log-format', 'json', '--frobnicate', '--', 'touch', marker], mentions: /unknown option "--frobnicate"/ },
+      { args: ['--log-format=json', '--grace', 'soon', '--', 'touch', marker], mentions: /bad duration "soon"/ },
+      { args: ['--grace', 'soon', '--', 'touch', marker], env: { JOBDONE_LOG_FORMAT: 'json' }, mentions: /bad duration "soon"/ },
+      { args: ['--', 'touch', marker], env: { JOBDONE_LOG_FORMAT: 'json', JOBDONE_GRCE: '5s' }, mentions: /unknown environment variable JOBDONE_GRCE/ },
+      { args: ['ps', '--log-format', 'json', '--frobnicate'], mentions: /unknown option "--frobnicate"/ },
+      // A termination log that cannot be written adds a warning: JSON too.
+      { args: ['--log-format', 'json', '--termination-log', join(dir, 'no', 'such', 'dir'), '--grace', 'soon', '--', 'touch', marker], mentions: /bad duration "soon"/ },
+    ];
+    for (const { args, env, mentions } of invocations) {
+      const result = await runJobdone(args, { env: cleanEnv(env) });
+      assert.equal(result.code, 125, result.stderr);
+      const lines = result.stderr.trimEnd().split('\n');
+      const parsed = lines.map((line) => {
+        try {
+          return JSON.parse(line) as { level: string; message: string };
+        } catch {
+          return assert.fail(`not JSON: ${line}`);
+        }
+      });
+      assert.equal(parsed[0]!.level, 'error');
+      assert.match(parsed[0]!.message, mentions);
+    }
+    assert.equal(existsSync(marker), false, 'the job ran');
+  });
 });

@@ -53,10 +53,11 @@ process.on('exit', () => {
   for (const child of alive) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-export function startJobdone(args: readonly string[], options: SpawnOptions & { timeoutMs?: number } = {}): Started {
-  const [file, ...pre] = jobdoneArgv();
+/** wrap: a command that execs jobdone under its own pid (e.g. nsenter --net=... --). */
+export function startJobdone(args: readonly string[], options: SpawnOptions & { timeoutMs?: number; wrap?: readonly string[] } = {}): Started {
+  const [file, ...rest] = [...(options.wrap ?? []), ...jobdoneArgv(), ...args];
   const startedAt = performance.now();
-  const child = spawn(file!, [...pre, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const child = spawn(file!, rest, { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...options });
   alive.add(child);
   const out: Buffer[] = [];
   let err = '';

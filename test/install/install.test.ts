@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -103,6 +103,22 @@ describe('jobdone install', { timeout: 60_000 }, () => {
     assert.equal(second.code, 0, second.stderr);
     assert.equal(sha256(installed), sha256(built()));
     assert.deepEqual(readdirSync(target), ['jobdone']);
+  });
+
+  // Issue 18 item 15: it said "EEXIST" for a file, and a dangling symlink threw an internal error.
+  it('DIR is a file, a dangling symlink, or under a file: exit 125, one line naming "not a directory"', async (t) => {
+    const scratch = scratchDir(t);
+    const file = join(scratch, 'file');
+    writeFileSync(file, 'x');
+    symlinkSync(join(scratch, 'nowhere'), join(scratch, 'dangling'));
+    for (const target of [file, join(scratch, 'dangling'), join(file, 'sub')]) {
+      const result = await runExecutable(built(), ['install', target]);
+      assert.equal(result.code, 125, result.stderr);
+      assert.match(result.stderr, /^jobdone: cannot install into .*: not a directory \((EEXIST|ENOTDIR) on .*\); give it a writable directory/);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    }
+    assert.equal(readFileSync(file, 'utf8'), 'x');
+    assert.deepEqual(readdirSync(scratch).sort(), ['dangling', 'file']);
   });
 
   it('a directory the user cannot write: exit 125, one line, nothing left behind', { skip: needsRoot }, async (t) => {

@@ -1,7 +1,9 @@
 // The logger: what a line looks like in text and JSON, and which levels are written.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { createLogger, type LogFormat, type Logger, type LogLevel } from '../../src/log/logger.ts';
+import { repoRoot } from '../helpers/jobdone.ts';
 
 function capture(format: LogFormat, level: LogLevel): { log: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -46,7 +48,14 @@ describe('text', () => {
   it('a newline in a message or a field cannot start a second line', () => {
     const { log, lines } = capture('text', 'info');
     log.warn('first\nsecond\r\nthird', { comm: 'a\nb' });
-    assert.deepEqual(lines, ['jobdone: warn: first\\nsecond\\nthird comm="a\\nb"\n']);
+    assert.deepEqual(lines, ['jobdone: warn: first\\nsecond\\r\\nthird comm="a\\nb"\n']);
+  });
+
+  // Issue 18 item 12: ESC sequences, bare CR, C1 controls and U+2028 reached the log raw.
+  it('control characters in a message or a field are shown as visible escapes, never written raw', () => {
+    const { log, lines } = capture('text', 'info');
+    log.info('sent SIGTERM to \x1b[2Jclear\rCR', { comm: 'a\x9bb\u2028c', cmdline: 'osc \x1b]52;c;ZXZpbA==\x07 \u202eevil', pid: 3 });
+    assert.deepEqual(lines, ['jobdone: sent SIGTERM to \\e[2Jclear\\rCR comm="a\\x9bb\\u2028c" cmdline="osc \\u001b]52;c;ZXZpbA==\\u0007 \\u202eevil" pid=3\n']);
   });
 });
 
@@ -65,5 +74,16 @@ describe('json', () => {
     const { log, lines } = capture('json', 'info');
     log.warn('real', { time: 'fake', level: 'debug', message: 'fake', pid: 1 });
     assert.deepEqual(JSON.parse(lines[0]!), { time: '2026-11-30T06:01:02.345Z', level: 'warn', message: 'real', pid: 1 });
+  });
+});
+
+// Node's default printer goes through process.stderr (O_NONBLOCK on the pipe the job shares).
+describe("Node's own warnings", () => {
+  it('are written as jobdone lines through fd 2, JSON under JOBDONE_LOG_FORMAT=json', () => {
+    const script = "import('./src/log/node-warnings.ts').then(() => process.emitWarning('something old', 'DeprecationWarning'))";
+    for (const [format, expected] of [['text', /^jobdone: node: DeprecationWarning: something old\n$/], ['json', /^\{"time":"[^"]+","level":"warn","message":"node: DeprecationWarning: something old"\}\n$/]] as const) {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, JOBDONE_LOG_FORMAT: format } });
+      assert.match(result.stderr, expected);
+    }
   });
 });

@@ -70,7 +70,22 @@ test('text output: a header per container, aligned columns, shortened command li
   assert.match(text, /\n +3 +0 +1337 +pilot-agent +SIGTERM +\/usr\/local\/bin\/pilot-agent proxy sidecar\n/);
   for (const line of text.split('\n')) assert.ok(line.length < 200, line);
   assert.equal(shorten('a'.repeat(100)).length, 80);
-  assert.equal(shorten('x\ny'), 'x y');
+});
+
+// Issue 18 item 12: names and command lines reached the terminal raw; a newline forged a row.
+test('text output shows control characters in names and command lines as visible escapes; JSON keeps them, escaped by JSON', () => {
+  const v = view();
+  const sleep = v.containers.flatMap((c) => c.processes).find((p) => p.pid === 15)!;
+  sleep.comm = 'x\n  99  0  0  fake  SIGTERM';
+  sleep.cmdline = 'clear\x1b[2J\x1b]52;c;ZXZpbA==\x07 bare\rCR \x9b31m \u2028 \u202eevil';
+  const text = formatPsText(v);
+  assert.doesNotMatch(text, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202e]/, 'no raw control character left');
+  assert.doesNotMatch(text, /^\s+99\s/m, 'the newline in the comm forged a row');
+  assert.match(text, /x\\n  99  0  0  fake  SIGTERM/);
+  assert.match(text, /clear\\e\[2J\\e\]52;c;ZXZpbA==\\x07 bare\\rCR \\x9b31m \\u2028 \\u202eevil/);
+  const json = JSON.parse(formatPsJson(v)) as PsView;
+  assert.equal(json.containers.flatMap((c) => c.processes).find((p) => p.pid === 15)!.cmdline, sleep.cmdline);
+  assert.equal(shorten('x\ny'), 'x\ny');
 });
 
 test('JSON output: containers, processes with pid, ppid, uid, comm, cmdline, action', () => {

@@ -1,6 +1,7 @@
 // The termination message: what `kubectl describe pod` shows under "Message", and where it goes.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { terminationLogOfRefusedInvocation } from '../../src/config/termination-log.ts';
@@ -76,6 +77,52 @@ test('written to an explicit path; the default /dev/termination-log only when it
   writeTerminationMessage(undefined, 'x\n', log);
   writeTerminationMessage({ path: join(dir, 'missing-dir', 'x'), onlyIfPresent: false }, 'x\n', log);
   assert.deepEqual(lines.map((l) => l.replace(/ENOENT.*/s, 'ENOENT')), [`jobdone: warn: cannot write the termination message to ${join(dir, 'missing-dir', 'x')}: ENOENT`]);
+});
+
+// Issue 18 item 8: root jobdone followed a symlink planted by another user in a shared directory
+// and truncated its target. As root the directory is a sticky 0777 one and the planting is done
+// by uid 1000, as in the pod; otherwise by this user, which changes nothing for the open.
+test('a symlink, a dangling symlink or a hard link at the path: the target is untouched, one warning saying why', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobdone-term-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const shared = join(dir, 'shared');
+  mkdirSync(shared);
+  chmodSync(shared, 0o1777);
+  const victim = join(dir, 'victim');
+  writeFileSync(victim, 'root:x:0:0:root:/root:/bin/sh\n');
+  const asOtherUser = (script: string) => {
+    const root = process.getuid?.() === 0;
+    execFileSync('sh', ['-c', script], root ? { uid: 1000, gid: 1000 } : {});
+  };
+  chmodSync(dir, 0o755);
+  const lines: string[] = [];
+  const log = createLogger({ format: 'text', level: 'info', write: (line) => lines.push(line) });
+  const link = join(shared, 'termination-log');
+  asOtherUser(`ln -s '${victim}' '${link}'`);
+  for (const onlyIfPresent of [false, true]) writeTerminationMessage({ path: link, onlyIfPresent }, 'jobdone: job exited with code 0\n', log);
+  assert.equal(readFileSync(victim, 'utf8'), 'root:x:0:0:root:/root:/bin/sh\n');
+  const dangling = join(shared, 'dangling');
+  asOtherUser(`ln -s '${join(dir, 'created-by-root')}' '${dangling}'`);
+  writeTerminationMessage({ path: dangling, onlyIfPresent: false }, 'x\n', log);
+  assert.equal(existsSync(join(dir, 'created-by-root')), false, 'a dangling symlink was followed to create its target');
+  assert.deepEqual(lines, [link, link, dangling].map((path) => `jobdone: warn: cannot write the termination message to ${path}: it is a symbolic link, which jobdone does not follow (ELOOP)\n`));
+  // A hard link to a file of someone else (possible where fs.protected_hardlinks is 0).
+  lines.length = 0;
+  const hard = join(dir, 'hard');
+  linkSync(victim, hard);
+  writeTerminationMessage({ path: hard, onlyIfPresent: false }, 'x\n', log);
+  assert.equal(readFileSync(victim, 'utf8'), 'root:x:0:0:root:/root:/bin/sh\n');
+  assert.deepEqual(lines, [`jobdone: warn: cannot write the termination message to ${hard}: a regular file with 2 hard links, which jobdone does not write through\n`]);
+  // A plain file there is still written, and a new one created 0644.
+  lines.length = 0;
+  const plain = join(shared, 'plain');
+  writeFileSync(plain, 'older and longer');
+  writeTerminationMessage({ path: plain, onlyIfPresent: true }, 'new\n', log);
+  writeTerminationMessage({ path: join(shared, 'fresh'), onlyIfPresent: false }, 'fresh\n', log);
+  assert.equal(readFileSync(plain, 'utf8'), 'new\n');
+  assert.equal(readFileSync(join(shared, 'fresh'), 'utf8'), 'fresh\n');
+  assert.equal(statSync(join(shared, 'fresh')).mode & 0o777, 0o644);
+  assert.deepEqual(lines, []);
 });
 
 test('for a usage error the target is read leniently from argv and the environment', () => {
