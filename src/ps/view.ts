@@ -108,6 +108,7 @@ const reasons: Record<PsNeverReason, string> = {
   'not-only': 'not matched by --only',
   zombie: 'already exited (zombie)',
   starting: 'its container is still starting (runtime init); looked at again',
+  'native-sidecar': 'a native sidecar (--native-sidecar): left to the kubelet',
   'no-permission': 'no permission to signal it (EPERM)',
 };
 

@@ -6,6 +6,7 @@ import type { TerminationLogTarget } from '../config/config.ts';
 import { describeOutcome, type JobOutcome } from '../job/run-job.ts';
 import type { Logger } from '../log/logger.ts';
 import { summarizeStop, type StopReport } from '../stop/report.ts';
+import { terminationJson } from './verdict-json.ts';
 
 /** Kubernetes truncates a container's message at 4096 bytes; stay clear of it. */
 export const maxMessageBytes = 4000;
@@ -17,6 +18,11 @@ export interface RunSummary {
   /** The lifecycle's phrase about the sidecars, and the stopper's report when it ran. */
   stopped: { summary: string; report?: StopReport | undefined };
   ms: number;
+}
+
+/** The message in the format asked for (--termination-format). */
+export function terminationMessageAs(format: 'text' | 'json' | undefined, run: RunSummary): string {
+  return format === 'json' ? terminationJson(run) : terminationMessage(run);
 }
 
 export function terminationMessage(run: RunSummary): string {
@@ -32,6 +38,11 @@ export function terminationMessage(run: RunSummary): string {
       : `sidecars: ${acted.map((group) => `${group.kind === 'job' ? 'job leftovers ' : ''}${group.shortId} ${group.outcome}${group.ms > 0 ? ` in ${formatMs(group.ms)}` : ''}`).join(', ')}`);
     if (failed.length > 0) {
       parts.push(`failed: ${failed.map((group) => `${group.shortId} ${group.outcome === 'eperm' ? 'not signalled (permission denied)' : 'still running'}`).join(', ')}`);
+    }
+    const killed = report.groups.filter((group) => group.mainKilled);
+    if (killed.length > 0) {
+      const advice = killed.flatMap((group) => (group.recognized?.advice ? [`${group.shortId}: ${group.recognized.advice}`] : []));
+      parts.push(`SIGKILLed: ${killed.map((group) => group.shortId).join(', ')} (exit 137: the pod will end Failed; avoid it with a shutdown endpoint, ${advice.length > 0 ? `${advice.join(', ')}, ` : ''}or jobdone sidecar)`);
     }
   }
   return fitMessage(parts.join('; '));
