@@ -46,7 +46,10 @@ export class StopRun {
       t.state = 'done';
       t.outcome = outcome;
     }
-    this.tracked.push(t);
+    // A container seen starting at the first look is reported once, as what became of it.
+    const before = this.tracked.findIndex((other) => other.group.kind === group.kind && other.group.cgroup === group.cgroup && !other.group.targeted);
+    if (before === -1) this.tracked.push(t);
+    else this.tracked[before] = t;
     return t;
   }
 
