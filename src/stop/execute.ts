@@ -155,6 +155,13 @@ async function killAndConfirm(run: StopRun, left: Tracked[], confirmMs: number):
       run.settle(t, 'still-running');
     } else {
       run.settle(t, 'killed');
+      if (t.appearedAfterKill > 0) run.log.warn(escapeWarning(t), { container: t.group.shortId, outcome: 'killed' });
     }
   }
+}
+
+/** Seen empty, after processes kept appearing: say what /proc cannot prove (docs/limitations.md). */
+function escapeWarning(t: Tracked): string {
+  return `${t.appearedAfterKill} process(es) appeared in container ${t.group.shortId} after its SIGKILL; it looks empty now, but a lineage ` +
+    'that changes pid faster than /proc can be read may have escaped every look: only the runtime (which kills the container when its main process exits) or cgroup.kill catches one for sure';
 }

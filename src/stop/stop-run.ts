@@ -93,6 +93,7 @@ export class StopRun {
       if (t.alive.has(p.pid) || this.stateNow(p) !== 'alive') continue;
       t.alive.set(p.pid, p);
       this.log.debug(`${p.pid} ${p.comm} appeared in ${t.group.shortId} after the first look; tracking it`, fieldsOf(plannedOf(t, p), t.group, {}));
+      if (this.killing) t.appearedAfterKill += 1;
       if (this.killing && !this.send(t, plannedOf(t, p), 'KILL', ': appeared in a container being killed')) t.state = 'eperm';
     }
   }

@@ -20,6 +20,8 @@ export interface Tracked {
   /** Its main process as the first look saw it, and whether it had to be SIGKILLed. */
   main: ProcessInfo | undefined;
   mainKilled: boolean;
+  /** Processes that appeared after its SIGKILL: a lineage changing pid may have escaped every look. */
+  appearedAfterKill: number;
 }
 
 export function track(group: PlannedGroup, stop: GroupStop | undefined): Tracked {
@@ -36,6 +38,7 @@ export function track(group: PlannedGroup, stop: GroupStop | undefined): Tracked
     endpoint: undefined,
     main: group.kind === 'sidecar' ? mainFirst(group)[0] : undefined,
     mainKilled: false,
+    appearedAfterKill: 0,
   };
 }
 
