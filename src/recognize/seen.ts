@@ -9,6 +9,8 @@ export interface SeenProcess {
   comm: string;
   /** argv; [] when unreadable (a rule that needs argv then does not match: never guess). */
   argv: readonly string[];
+  /** False when cmdline could not be read: an empty argv then means nothing. */
+  argvKnown: boolean;
   /** Base name of argv[0]: the program as it was started (a shebang script shows its interpreter here). */
   program: string;
   uid: number | undefined;
@@ -41,7 +43,7 @@ export class Seen {
 function seenProcess(info: ProcessInfo): SeenProcess {
   const argv = info.cmdline ?? [];
   const first = argv[0] ?? '';
-  return { comm: info.comm, argv, program: first.slice(first.lastIndexOf('/') + 1), uid: info.uid };
+  return { comm: info.comm, argv, argvKnown: info.cmdline !== undefined, program: first.slice(first.lastIndexOf('/') + 1), uid: info.uid };
 }
 
 /** A listener on the wildcard or a loopback address answers a call to 127.0.0.1 or ::1. */
@@ -52,7 +54,17 @@ function reachableFromLoopback(address: string): boolean {
 /** "comm pilot-agent, argv 'proxy sidecar', uid 1337" for the evidence field. */
 export function describe(p: SeenProcess, argvShown = 3): string {
   const parts = [`comm ${p.comm}`];
-  if (p.argv.length > 1) parts.push(`argv '${p.argv.slice(1, 1 + argvShown).join(' ')}'`);
+  if (argvShown > 0 && p.argv.length > 1) parts.push(`argv '${p.argv.slice(1, 1 + argvShown).join(' ')}'`);
   if (p.uid !== undefined) parts.push(`uid ${p.uid}`);
   return parts.join(', ');
+}
+
+/** A shutdown endpoint on the pod's loopback; jobdone never calls anything else. */
+export function loopback(method: 'POST' | 'GET' | 'PUT', port: number, path: string): { method: 'POST' | 'GET' | 'PUT'; url: string } {
+  return { method, url: `http://127.0.0.1:${port}${path}` };
+}
+
+/** "comm X, argv '...', uid N" plus the other observations, for the evidence field. */
+export function evidence(p: SeenProcess, argvShown: number, ...more: Array<string | false | undefined>): string {
+  return [describe(p, argvShown), ...more.filter((m): m is string => typeof m === 'string' && m !== '')].join(', ');
 }
