@@ -93,7 +93,7 @@ export class StopRun {
       if (t.alive.has(p.pid) || this.stateNow(p) !== 'alive') continue;
       t.alive.set(p.pid, p);
       this.log.debug(`${p.pid} ${p.comm} appeared in ${t.group.shortId} after the first look; tracking it`, fieldsOf(plannedOf(t, p), t.group, {}));
-      if (this.killing) t.appearedAfterKill += 1;
+      if (t.killedAt !== undefined) t.appearedAfterKill += 1;
       if (this.killing && !this.send(t, plannedOf(t, p), 'KILL', ': appeared in a container being killed')) t.state = 'eperm';
     }
   }
@@ -104,6 +104,8 @@ export class StopRun {
     if (t.alive.size === 0) {
       t.state = 'done';
       t.doneAt = this.port.now();
+      // Said when it happens; after SIGKILL the kill's own check decides (execute.ts).
+      if (t.outcome === undefined && t.killedAt === undefined) this.settle(t, 'exited');
     }
   }
 
@@ -123,6 +125,7 @@ export class StopRun {
     // the grace period would otherwise outlive their killed parent.
     this.adoptNewcomers(t);
     for (const p of [...t.alive.values()]) if (!this.send(t, plannedOf(t, p), 'KILL', why)) t.state = 'eperm';
+    t.killedAt = this.port.now();
     if (t.state === 'eperm') this.settle(t, 'eperm');
   }
 

@@ -22,6 +22,8 @@ export interface Tracked {
   mainKilled: boolean;
   /** Processes that appeared after its SIGKILL: a lineage changing pid may have escaped every look. */
   appearedAfterKill: number;
+  /** When it got its SIGKILL round. */
+  killedAt: number | undefined;
 }
 
 export function track(group: PlannedGroup, stop: GroupStop | undefined): Tracked {
@@ -39,6 +41,7 @@ export function track(group: PlannedGroup, stop: GroupStop | undefined): Tracked
     main: group.kind === 'sidecar' ? mainFirst(group)[0] : undefined,
     mainKilled: false,
     appearedAfterKill: 0,
+    killedAt: undefined,
   };
 }
 
