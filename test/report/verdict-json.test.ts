@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { createLogger } from '../../src/log/logger.ts';
 import { terminationMessageAs } from '../../src/report/termination.ts';
 import { maxJsonBytes, terminationJson } from '../../src/report/verdict-json.ts';
