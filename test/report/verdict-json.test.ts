@@ -16,7 +16,7 @@ const schema = JSON.parse(readFileSync(new URL('../../docs/termination.schema.js
 const validate = new Ajv({ allErrors: true }).compile(schema);
 
 function valid(text: string): Record<string, any> {
-  const value = JSON.parse(text);
+  const value: Record<string, any> = JSON.parse(text);
   assert.ok(validate(value), JSON.stringify(validate.errors, null, 2));
   return value;
 }
