@@ -1,7 +1,7 @@
 // The one validated configuration object. Options are parsed once, at the edge
 // (src/config/parse.ts), into this shape; nothing downstream re-checks them.
 import type { LogFormat, LogLevel } from '../log/logger.ts';
-import type { ReadyOptions, ShutdownOptions } from './gates.ts';
+import type { ReadyOptions, ShutdownCall, ShutdownOptions } from './gates.ts';
 
 /** How sidecars are chosen and stopped once the job has ended. */
 export interface StopOptions {
@@ -67,6 +67,8 @@ export interface TerminationLogTarget {
 /** `jobdone ps`: the same stop and log options as a run, nothing to run. */
 export interface PsConfig {
   stop: StopOptions;
+  /** The presets' and --shutdown-http calls, to show which container each belongs to. */
+  calls?: ShutdownCall[] | undefined;
   log: LogOptions;
   procRoot: string;
   json: boolean;

@@ -145,7 +145,8 @@ function terminationLogOption(raw: Raw): TerminationLogTarget | undefined {
 
 function psConfig(raw: Raw, positional: string[]): PsConfig {
   if (positional.length > 0) throw new UsageError(`jobdone ps takes no arguments, got ${JSON.stringify(positional[0])}; see jobdone ps --help`);
-  return { stop: stopWithGates(raw).stop, log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
+  const { stop, gates } = stopWithGates(raw);
+  return { stop, calls: gates.shutdown.calls, log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
 }
 
 /** Stop options with the presets' per-process signals under them (--signal-for beats a preset). */

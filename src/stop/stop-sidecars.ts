@@ -44,7 +44,7 @@ export async function stopSidecars(options: StopOptions, ctx: StopContext): Prom
   });
 }
 
-function phaseInputs(options: StopOptions, ctx: StopContext): PhaseInputs {
+export function phaseInputs(options: StopOptions, ctx: Pick<StopContext, 'procRoot' | 'fs' | 'calls' | 'listening'>): PhaseInputs {
   let listening: ListeningSocket[] | undefined;
   const sockets = (): ListeningSocket[] => (listening ??= ctx.listening?.() ?? readListeningSockets(ctx.procRoot, ctx.fs === undefined ? undefined : { readText: (path) => ctx.fs!.readText(path) }));
   return {
