@@ -5,7 +5,7 @@ import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, w
 import type { TerminationLogTarget } from '../config/config.ts';
 import { describeOutcome, type JobOutcome } from '../job/run-job.ts';
 import type { Logger } from '../log/logger.ts';
-import { summarizeStop, type StopReport } from '../stop/report.ts';
+import { failingExit, summarizeStop, type StopReport } from '../stop/report.ts';
 import { terminationJson } from './verdict-json.ts';
 
 /** Kubernetes truncates a container's message at 4096 bytes; stay clear of it. */
@@ -39,10 +39,11 @@ export function terminationMessage(run: RunSummary): string {
     if (failed.length > 0) {
       parts.push(`failed: ${failed.map((group) => `${group.shortId} ${group.outcome === 'eperm' ? 'not signalled (permission denied)' : 'still running'}`).join(', ')}`);
     }
-    const killed = report.groups.filter((group) => group.mainKilled);
-    if (killed.length > 0) {
-      const advice = killed.flatMap((group) => (group.recognized?.advice ? [`${group.shortId}: ${group.recognized.advice}`] : []));
-      parts.push(`SIGKILLed: ${killed.map((group) => group.shortId).join(', ')} (exit 137: the pod will end Failed; avoid it with a shutdown endpoint, ${advice.length > 0 ? `${advice.join(', ')}, ` : ''}or jobdone sidecar)`);
+    const failing = report.groups.filter((group) => failingExit(group) !== undefined);
+    if (failing.length > 0) {
+      const advice = failing.flatMap((group) => (group.recognized?.advice ? [`${group.shortId}: ${group.recognized.advice}`] : []));
+      const named = failing.map((group) => `${group.shortId} exits ${failingExit(group)}${group.mainKilled ? ' (SIGKILLed)' : ''}`);
+      parts.push(`${named.join(', ')}: the pod will end Failed; avoid it with a shutdown endpoint, ${advice.length > 0 ? `${advice.join(', ')}, ` : ''}or jobdone sidecar`);
     }
   }
   return fitMessage(parts.join('; '));

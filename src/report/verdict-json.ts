@@ -5,7 +5,7 @@
 // (detail dropped, then sidecars summarized by how they ended). Schema: docs/termination.schema.json.
 import type { JobOutcome } from '../job/run-job.ts';
 import { describeOutcome } from '../job/run-job.ts';
-import type { GroupReport, How } from '../stop/report.ts';
+import { failingExit, type GroupReport, type How } from '../stop/report.ts';
 import type { RunSummary } from './termination.ts';
 
 /** The kubelet's cap on a container's termination message (TerminationMessagePath). */
@@ -21,7 +21,7 @@ interface SidecarEntry {
   how: How;
   phase?: string;
   ms?: number;
-  exit?: 137;
+  exit?: number;
   advice?: string;
 }
 
@@ -62,12 +62,13 @@ function jobOf(outcome: RunSummary['outcome']): Record<string, unknown> {
 function entryOf(group: GroupReport, detail: boolean): SidecarEntry {
   const entry: SidecarEntry = { container: short(group.shortId), recognized: group.recognized?.sidecar ?? null, how: group.how };
   if (group.kind === 'job') entry.kind = 'job-leftovers';
-  if (group.mainKilled) entry.exit = 137;
+  const exit = failingExit(group);
+  if (exit !== undefined) entry.exit = exit;
   if (!detail) return entry;
   if (group.main !== undefined) entry.main = { pid: group.main.pid, comm: short(group.main.comm) };
   if (group.phase !== undefined) entry.phase = short(group.phase);
   if (group.ms > 0) entry.ms = group.ms;
-  if (group.mainKilled && group.recognized?.advice) entry.advice = short(group.recognized.advice);
+  if (exit !== undefined && group.recognized?.advice) entry.advice = short(group.recognized.advice);
   return entry;
 }
 

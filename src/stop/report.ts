@@ -19,7 +19,7 @@ export interface GroupReport {
   /** Its container's main process as the first look saw it. */
   main?: { pid: number; comm: string } | undefined;
   /** What recognition took it for (src/recognize), with the way to make it exit 0. */
-  recognized?: { sidecar: string; display: string; advice?: string | undefined } | undefined;
+  recognized?: { sidecar: string; display: string; advice?: string | undefined; exitOnSignal?: number | undefined } | undefined;
   /** Its main process got SIGKILL: the container exits 137 and the pod ends Failed. */
   mainKilled?: boolean | undefined;
 }
@@ -86,4 +86,15 @@ export function howOf(outcome: Outcome, signalled: boolean, endpointAnswered: bo
     case 'eperm':
     case 'still-running': return 'not-stopped';
   }
+}
+
+/**
+ * The exit code that will fail the pod, when jobdone knows it: 137 for a SIGKILLed main process,
+ * or what a recognised sidecar exits with when stopped by its signal (cloud-sql-proxy: 143 unless
+ * --exit-zero-on-sigterm). Undefined when the container ends 0 or it is not known.
+ */
+export function failingExit(group: GroupReport): number | undefined {
+  if (group.mainKilled) return 137;
+  const code = group.recognized?.exitOnSignal;
+  return group.how === 'signal' && code !== undefined && code !== 0 ? code : undefined;
 }

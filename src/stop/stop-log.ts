@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import type { GroupStop, Phase } from './phases.ts';
 import type { PlannedGroup, PlannedProcess } from './plan.ts';
-import { summarizeStop, type GroupReport, type How, type StopReport } from './report.ts';
+import { failingExit, summarizeStop, type GroupReport, type How, type StopReport } from './report.ts';
 import type { Tracked } from './tracked.ts';
 
 export function fieldsOf(planned: PlannedProcess, group: PlannedGroup, extra: { signal?: string; outcome?: string }) {
@@ -56,20 +56,21 @@ export function logProgress(log: Logger, left: Array<{ group: PlannedGroup; aliv
   log.info(`waiting for ${left.length} container(s), ${Math.ceil(remainingMs / 1000)} s of grace left: ${what}`, { outcome: 'waiting', ms: Math.round(remainingMs) });
 }
 
-/** What a SIGKILLed main process means for the pod, and what would have avoided it. */
-export function killVerdict(group: GroupReport): string {
+/** What a SIGKILLed main process, or a recognised sidecar's non-zero exit, means for the pod, and what would have avoided it. */
+export function exitVerdict(group: GroupReport, code: number): string {
   const main = group.main === undefined ? 'its main process' : `its main process (${group.main.pid} ${group.main.comm})`;
-  const avoid = [
-    'a shutdown endpoint (--shutdown-http, --preset)',
-    ...(group.recognized?.advice ? [group.recognized.advice] : []),
-    'running it under `jobdone sidecar` (a requested stop exits 0)',
-    'a longer --grace if it only needs time',
-  ];
-  return `container ${group.shortId}: ${main} was SIGKILLed, so the container exits 137 and the pod will end Failed; to avoid it: ${avoid.join('; or ')}`;
+  const what = group.recognized === undefined ? '' : ` (${group.recognized.display})`;
+  const advice = group.recognized?.advice === undefined ? [] : [group.recognized.advice];
+  if (code !== 137) return `container ${group.shortId}${what}: ${main} exits ${code} when stopped by its signal, so the pod will end Failed; to avoid it: ${[...advice, 'running it under `jobdone sidecar` (a requested stop exits 0)'].join('; or ')}`;
+  const avoid = ['a shutdown endpoint (--shutdown-http, --preset)', ...advice, 'running it under `jobdone sidecar` (a requested stop exits 0)', 'a longer --grace if it only needs time'];
+  return `container ${group.shortId}${what}: ${main} was SIGKILLed, so the container exits 137 and the pod will end Failed; to avoid it: ${avoid.join('; or ')}`;
 }
 
 export function logVerdicts(log: Logger, result: StopReport): void {
-  for (const group of result.groups) if (group.mainKilled) log.warn(killVerdict(group), { container: group.shortId, outcome: 'killed', exit: 137 });
+  for (const group of result.groups) {
+    const code = failingExit(group);
+    if (code !== undefined) log.warn(exitVerdict(group, code), { container: group.shortId, outcome: group.outcome, exit: code });
+  }
 }
 
 export function logSummary(log: Logger, result: StopReport): void {

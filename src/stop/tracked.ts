@@ -70,7 +70,7 @@ export function groupReport(t: Tracked, start: number): GroupReport {
     how: howOf(outcome, t.signalledAt !== undefined, t.endpoint === 'answered'),
     phase: t.stop?.phase,
     main: t.main === undefined ? undefined : { pid: t.main.pid, comm: t.main.comm },
-    recognized: recognized === undefined ? undefined : { sidecar: recognized.sidecar, display: recognized.display, advice: recognized.advice },
+    recognized: recognized === undefined ? undefined : { sidecar: recognized.sidecar, display: recognized.display, advice: recognized.advice, exitOnSignal: recognized.exitOnSignal },
     mainKilled: t.mainKilled || undefined,
   };
 }

@@ -74,5 +74,5 @@ test('a sidecar that ignores SIGTERM is reported killed, with exit 137, after a 
   const json = valid(terminationMessageAs('json', { outcome: { kind: 'exited', code: 0 }, status: 0, ms: 600, stopped: { summary: '', report: stopped } }));
   assert.deepEqual(json.sidecars.map((s: { container: string; how: string; exit?: number }) => [s.container, s.how, s.exit]), [['stubborn', 'killed', 137], ['polite', 'signal', undefined]]);
   const text = terminationMessageAs('text', { outcome: { kind: 'exited', code: 0 }, status: 0, ms: 600, stopped: { summary: '', report: stopped } });
-  assert.match(text, /SIGKILLed: stubborn \(exit 137: the pod will end Failed; avoid it with a shutdown endpoint, or jobdone sidecar\)/);
+  assert.match(text, /stubborn exits 137 \(SIGKILLed\): the pod will end Failed; avoid it with a shutdown endpoint, or jobdone sidecar/);
 });
