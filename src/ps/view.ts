@@ -147,7 +147,6 @@ const titles: Record<PsContainerKind, string> = {
 
 export function formatPsText(view: PsView): string {
   const lines: string[] = [];
-  if (view.phases.length > 0) lines.push(`phases: ${view.phases.map((phase) => `${phase.name} (${phase.containers.join(', ') || 'none'})`).join(', then ')}`, '');
   const header = ['PID', 'PPID', 'UID', 'COMM', 'ACTION', 'COMMAND'];
   for (const container of view.containers) {
     const name = container.kind === 'infra' || container.kind === 'unknown' || container.kind === 'host' ? titles[container.kind] : `${titles[container.kind]} ${container.id}`;
@@ -160,6 +159,7 @@ export function formatPsText(view: PsView): string {
     }
     lines.push('');
   }
+  if (view.phases.length > 0) lines.push(`phases: ${view.phases.map((phase) => `${phase.name} (${phase.containers.join(', ') || 'none'})`).join(', then ')}`);
   for (const warning of view.warnings) lines.push(`warning: ${warning}`);
   return lines.join('\n').replace(/\n*$/, '\n');
 }

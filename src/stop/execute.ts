@@ -49,7 +49,7 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext, phased?: Phas
   const run = new StopRun(plan, ctx, port, budget.start, stopOf);
   for (const warning of plan.warnings) ctx.log.warn(warning);
   for (const t of run.tracked) logGroup(ctx.log, t.group, plan.dryRun, t.stop);
-  if (plan.dryRun) return dryRun(run, phases, ctx);
+  if (plan.dryRun) return dryRun(run, phases);
 
   for (const [index, phase] of phases.entries()) await stopPhase(run, phase, budget.phaseEnd(port.now(), laterNeeds(phases, index, stopOf)), budget, ctx);
   await lateLook?.(run);
@@ -70,7 +70,7 @@ function oneShot(plan: StopPlan, port: StopPort): Phased {
 }
 
 /** --dry-run: every call and signal that would be sent is logged, none is. */
-function dryRun(run: StopRun, phases: readonly Phase[], ctx: ExecuteContext): StopReport {
+function dryRun(run: StopRun, phases: readonly Phase[]): StopReport {
   for (const phase of phases) {
     const members = run.trackedOf(phase.groups);
     logPhase(run.log, phase, members, true);
@@ -85,7 +85,6 @@ function dryRun(run: StopRun, phases: readonly Phase[], ctx: ExecuteContext): St
       run.log.info(`dry run: would call ${call.endpoint.method} ${call.endpoint.url} (${call.source})`);
     }
   }
-  void ctx;
   const result = run.report();
   run.log.info(`dry run: would stop ${result.totals['dry-run']} container(s); nothing was sent`, { ms: result.ms });
   return result;

@@ -100,7 +100,7 @@ test('ps shows the phases, what is recognised (and why), each container\'s endpo
   assert.equal(istio.recognized?.sidecar, 'istio');
   assert.equal(istio.endpoint, 'POST http://127.0.0.1:15020/quitquitquit');
   const text = formatPsText(v);
-  assert.match(text, /^phases: senders \(cccccccccccc\), then proxies \(bbbbbbbbbbbb\)\n/);
+  assert.match(text, /\nphases: senders \(cccccccccccc\), then proxies \(bbbbbbbbbbbb\)\n/);
   assert.match(text, /sidecar container bbbbbbbbbbbb: would be stopped in phase proxies; recognised as Istio proxy \(pilot-agent \+ envoy\) \(comm pilot-agent[^)]*\); POST http:\/\/127\.0\.0\.1:15020\/quitquitquit first\n/);
   assert.match(text, /sidecar container dddddddddddd: left alone \(a native sidecar: the kubelet stops it\)\n/);
   assert.match(text, /never: a native sidecar \(--native-sidecar\): left to the kubelet/);
