@@ -34,6 +34,8 @@ export const standInCases: readonly StandInCase[] = [
   { sidecar: 'cloud-sql-proxy-v1', label: 'cloud_sql_proxy v1', argv: (b) => [`${b}/cloud_sql_proxy`, '-instances=my-project:us-central1:db=tcp:5432'], uid: 65532, ready: /started cloud_sql_proxy/, jobUid: 0, term: true },
   { sidecar: 'dapr', label: 'daprd, job uid 1000', argv: (b) => [`${b}/daprd`, '--dapr-http-port', '3500', '--app-id', 'job', '--dapr-graceful-shutdown-seconds', '5'], uid: 65532, ready: /listening 127\.0\.0\.1:3500/, jobUid: 1000, endpoint: 'POST /v1.0/shutdown' },
   { sidecar: 'vault-agent', label: 'vault agent with enable_quit, uid 100, job uid 1000', argv: (b, f) => [`${b}/vault`, 'agent', `-config=${f}/vault-agent.json`], uid: 100, ready: /listening 127\.0\.0\.1:8200/, jobUid: 1000, endpoint: 'POST /agent/v1/quit' },
+  // vault-k8s's own command (agent-inject/agent/container_sidecar.go): sh stays the main process.
+  { sidecar: 'vault-agent', label: 'vault agent under vault-k8s\'s sh -ec, no quit listener', argv: (b, f) => ['/bin/sh', '-ec', `echo config > /dev/null && ${b}/vault agent -config=${f}/vault-agent-plain.json`], uid: 100, ready: /started vault/, jobUid: 0, term: true },
   { sidecar: 'consul-dataplane', label: 'consul-dataplane + envoy, uid 100, job uid 1000', argv: (b) => [`${b}/consul-dataplane`, '-addresses', 'consul-server.consul.svc', '-grpc-port=8502'], uid: 100, ready: /listening 127\.0\.0\.1:20300[\s\S]*started envoy|started envoy[\s\S]*listening 127\.0\.0\.1:20300/, jobUid: 1000, endpoint: 'GET /graceful_shutdown' },
   { sidecar: 'fluent-bit', label: 'Fluent Bit', argv: (b) => [`${b}/fluent-bit`, '/fluent-bit/bin/fluent-bit', '-c', '/fluent-bit/etc/fluent-bit.conf'], uid: 0, ready: /started fluent-bit/, jobUid: 0, term: true },
   { sidecar: 'fluentd', label: 'Fluentd (ruby .../fluentd)', argv: (b) => [`${b}/ruby`, '/usr/local/bundle/bin/fluentd', '--config', '/fluentd/etc/fluent.conf'], uid: 999, ready: /started ruby/, jobUid: 0, term: true },
@@ -49,5 +51,7 @@ export function standInFiles(): string {
   // vault-k8s with vault.hashicorp.com/agent-enable-quit: "true" (agent-inject/agent/config.go).
   writeFileSync(join(dir, 'vault-agent.json'), JSON.stringify({ listener: [{ type: 'tcp', address: '127.0.0.1:8200', tls_disable: true, agent_api: { enable_quit: true } }] }));
   chmodSync(join(dir, 'vault-agent.json'), 0o644);
+  writeFileSync(join(dir, 'vault-agent-plain.json'), JSON.stringify({ auto_auth: { method: { type: 'kubernetes' } } }));
+  chmodSync(join(dir, 'vault-agent-plain.json'), 0o644);
   return dir;
 }
