@@ -60,7 +60,10 @@ function reachableFromLoopback(address: string): boolean {
 /** "comm pilot-agent, argv 'proxy sidecar', uid 1337" for the evidence field. */
 export function describe(p: SeenProcess, argvShown = 3): string {
   const parts = [`comm ${p.comm}`];
-  if (argvShown > 0 && p.argv.length > 1) parts.push(`argv '${p.argv.slice(1, 1 + argvShown).join(' ')}'`);
+  // Each argument cut at 40 characters: `envoy --config-yaml '...'` carries a whole config, maybe
+  // with credentials, and a log line is no place for it.
+  const shown = p.argv.slice(1, 1 + argvShown).map((arg) => (arg.length > 40 ? `${arg.slice(0, 39)}…` : arg));
+  if (shown.length > 0) parts.push(`argv '${shown.join(' ')}'`);
   if (p.uid !== undefined) parts.push(`uid ${p.uid}`);
   return parts.join(', ');
 }
