@@ -22,13 +22,15 @@ export interface StandInCase {
   endpoint?: string;
   /** It must get SIGTERM (no endpoint, or one that refused). */
   term?: boolean;
+  /** What recognition's evidence must say. */
+  evidence?: RegExp;
 }
 
 export const standInCases: readonly StandInCase[] = [
   { sidecar: 'istio', label: 'Istio pilot-agent + envoy, uid 1337, job uid 1000', argv: (b) => [`${b}/pilot-agent`, 'proxy', 'sidecar', '--domain', 'default.svc.cluster.local'], uid: 1337, ready: /listening 0\.0\.0\.0:15021[\s\S]*started envoy|started envoy[\s\S]*listening 0\.0\.0\.0:15021/, jobUid: 1000, endpoint: 'POST /quitquitquit' },
   { sidecar: 'envoy', label: 'plain Envoy', argv: (b) => [`${b}/envoy`, '-c', '/etc/envoy/envoy.yaml'], uid: 101, ready: /started envoy/, jobUid: 0, term: true },
-  { sidecar: 'linkerd', label: 'Linkerd with proxy-admin-shutdown enabled, uid 2102, job uid 1000', argv: (b) => [`${b}/linkerd2-proxy`], uid: 2102, env: { LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED: 'true' }, ready: /listening 0\.0\.0\.0:4191/, jobUid: 1000, endpoint: 'POST /shutdown' },
-  { sidecar: 'linkerd', label: 'Linkerd with /shutdown off (404, then SIGTERM)', argv: (b) => [`${b}/linkerd2-proxy`], uid: 2102, ready: /listening 0\.0\.0\.0:4191/, jobUid: 0, endpoint: 'POST /shutdown', term: true },
+  { sidecar: 'linkerd', label: 'Linkerd with proxy-admin-shutdown enabled, uid 2102, job uid 1000', argv: (b) => [`${b}/linkerd2-proxy-identity`], uid: 2102, env: { LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED: 'true' }, ready: /listening 0\.0\.0\.0:4191/, jobUid: 1000, endpoint: 'POST /shutdown', evidence: /^comm linkerd2-proxy, uid 2102, empty argv, :4191 listening$/ },
+  { sidecar: 'linkerd', label: 'Linkerd with /shutdown off (404, then SIGTERM)', argv: (b) => [`${b}/linkerd2-proxy-identity`], uid: 2102, ready: /listening 0\.0\.0\.0:4191/, jobUid: 0, endpoint: 'POST /shutdown', term: true },
   { sidecar: 'cloud-sql-proxy-v2', label: 'cloud-sql-proxy --quitquitquit, uid 65532, job uid 1000', argv: (b) => [`${b}/cloud-sql-proxy`, 'my-project:us-central1:db', '--quitquitquit'], uid: 65532, ready: /listening 127\.0\.0\.1:9091/, jobUid: 1000, endpoint: 'POST /quitquitquit' },
   { sidecar: 'cloud-sql-proxy-v2', label: 'cloud-sql-proxy --exit-zero-on-sigterm', argv: (b) => [`${b}/cloud-sql-proxy`, '--exit-zero-on-sigterm', 'my-project:us-central1:db'], uid: 65532, ready: /started cloud-sql-proxy/, jobUid: 0, term: true },
   { sidecar: 'cloud-sql-proxy-v1', label: 'cloud_sql_proxy v1', argv: (b) => [`${b}/cloud_sql_proxy`, '-instances=my-project:us-central1:db=tcp:5432'], uid: 65532, ready: /started cloud_sql_proxy/, jobUid: 0, term: true },

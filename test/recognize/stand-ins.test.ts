@@ -53,6 +53,7 @@ describe('stand-in sidecars in a pod', { skip, timeout: 600_000 }, () => {
         assert.equal(found?.sidecar, c.sidecar, `processes: ${processes.map((p) => `${p.comm} ${JSON.stringify(p.cmdline)}`).join('; ')}`);
         if (c.endpoint !== undefined) assert.equal(`${found.stop.endpoint?.method} ${new URL(found.stop.endpoint?.url ?? 'http://x/').pathname}`, c.endpoint);
         else assert.equal(found.stop.endpoint, undefined);
+        if (c.evidence !== undefined) assert.match(found.evidence, c.evidence);
       });
     }
   });
