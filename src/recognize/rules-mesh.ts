@@ -54,8 +54,9 @@ const envoy: Rule = (seen) => {
 };
 
 /**
- * An exec with an empty argv: /proc shows nothing before Linux 5.18, a single empty string since
- * (the kernel inserts one; commit dcd46d897adb "exec: Force single empty string when argv is empty").
+ * An exec with an empty argv: /proc shows nothing on old kernels, a single empty string on current
+ * ones, which swap an empty argv for one (Linux's tools/testing/selftests/exec/null-argv.c; seen
+ * here on 6.18: /proc/PID/cmdline is one NUL).
  */
 function emptyArgv(p: SeenProcess): boolean {
   return p.argvKnown && (p.argv.length === 0 || (p.argv.length === 1 && p.argv[0] === ''));
