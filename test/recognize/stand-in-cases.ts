@@ -27,7 +27,7 @@ export interface StandInCase {
 }
 
 export const standInCases: readonly StandInCase[] = [
-  { sidecar: 'istio', label: 'Istio pilot-agent + envoy, uid 1337, job uid 1000', argv: (b) => [`${b}/pilot-agent`, 'proxy', 'sidecar', '--domain', 'default.svc.cluster.local'], uid: 1337, ready: /listening 0\.0\.0\.0:15021[\s\S]*started envoy|started envoy[\s\S]*listening 0\.0\.0\.0:15021/, jobUid: 1000, endpoint: 'POST /quitquitquit' },
+  { sidecar: 'istio', label: 'Istio pilot-agent + envoy, uid 1337, job uid 1000', argv: (b) => [`${b}/pilot-agent`, 'proxy', 'sidecar', '--domain', 'default.svc.cluster.local'], uid: 1337, ready: /listening \*:15021[\s\S]*started envoy|started envoy[\s\S]*listening \*:15021/, jobUid: 1000, endpoint: 'POST /quitquitquit', evidence: /^comm pilot-agent, argv 'proxy sidecar', uid 1337, envoy child, :15020 listening$/ },
   { sidecar: 'envoy', label: 'plain Envoy', argv: (b) => [`${b}/envoy`, '-c', '/etc/envoy/envoy.yaml'], uid: 101, ready: /started envoy/, jobUid: 0, term: true },
   { sidecar: 'linkerd', label: 'Linkerd with proxy-admin-shutdown enabled, uid 2102, job uid 1000', argv: (b) => [`${b}/linkerd2-proxy-identity`], uid: 2102, env: { LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED: 'true' }, ready: /listening 0\.0\.0\.0:4191/, jobUid: 1000, endpoint: 'POST /shutdown', evidence: /^comm linkerd2-proxy, uid 2102, empty argv, :4191 listening$/ },
   { sidecar: 'linkerd', label: 'Linkerd with /shutdown off (404, then SIGTERM)', argv: (b) => [`${b}/linkerd2-proxy-identity`], uid: 2102, ready: /listening 0\.0\.0\.0:4191/, jobUid: 0, endpoint: 'POST /shutdown', term: true },
