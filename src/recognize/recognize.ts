@@ -33,8 +33,14 @@ export interface Recognized {
   evidence: string;
 }
 
-/** One container's processes (its main process first) and the pod's listening sockets -> what it is, or undefined. */
-export function recognizeContainer(processes: readonly ProcessInfo[], listening: readonly ListeningSocket[]): Recognized | undefined {
+/**
+ * One container's processes (its main process first) and the pod's listening sockets -> what it
+ * is, or undefined. `listening` may be a function: it is then called only when a rule has matched
+ * a process and needs to know whether its endpoint's port listens. Reading /proc/net/tcp and tcp6
+ * walks the kernel's whole connection hash (about 10 ms each on a 2-core machine, 262144 buckets,
+ * whatever the pod's own sockets), so a pod whose sidecars have no endpoint never pays for it.
+ */
+export function recognizeContainer(processes: readonly ProcessInfo[], listening: readonly ListeningSocket[] | (() => readonly ListeningSocket[])): Recognized | undefined {
   if (processes.length === 0) return undefined;
   const seen = new Seen(processes, listening);
   for (const rule of rules) {

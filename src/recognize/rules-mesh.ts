@@ -3,7 +3,7 @@
 import { durationMs, flagSet, flagValue, isProgram, portFlag } from './argv.ts';
 import type { Recognized } from './recognize.ts';
 import type { Rule } from './rules.ts';
-import { evidence, loopback, type Seen } from './seen.ts';
+import { evidence, loopback, type Seen, type SeenProcess } from './seen.ts';
 
 /**
  * Istio's istio-proxy: pilot-agent (`pilot-agent proxy sidecar ...`, the container's entrypoint)
@@ -54,12 +54,21 @@ const envoy: Rule = (seen) => {
 };
 
 /**
+ * An exec with an empty argv: /proc shows nothing on old kernels, a single empty string on current
+ * ones, which swap an empty argv for one (Linux's tools/testing/selftests/exec/null-argv.c; seen
+ * here on 6.18: /proc/PID/cmdline is one NUL).
+ */
+function emptyArgv(p: SeenProcess): boolean {
+  return p.argvKnown && (p.argv.length === 0 || (p.argv.length === 1 && p.argv[0] === ''));
+}
+
+/**
  * linkerd2-proxy: exec'd with an empty argv by linkerd2-proxy-identity, or run directly. Admin
  * server :4191; POST /shutdown exists but is off unless config.linkerd.io/proxy-admin-shutdown:
  * enabled (then 200; else 404 and the signal follows). SIGTERM drains up to 2 minutes.
  */
 const linkerd: Rule = (seen) => {
-  const proxy = seen.find((p) => p.comm === 'linkerd2-proxy' && ((p.argvKnown && p.argv.length === 0) || p.program === 'linkerd2-proxy'));
+  const proxy = seen.find((p) => p.comm === 'linkerd2-proxy' && (emptyArgv(p) || p.program === 'linkerd2-proxy'));
   if (proxy === undefined) return undefined;
   const on = seen.listens(4191);
   return {
@@ -67,7 +76,7 @@ const linkerd: Rule = (seen) => {
     stop: { ...(on ? { endpoint: loopback('POST', 4191, '/shutdown') } : {}), signal: 'TERM', needsMs: 120_000 },
     exitOnSignal: 0,
     advice: 'annotate the pod config.linkerd.io/proxy-admin-shutdown: enabled so that POST :4191/shutdown stops it',
-    evidence: evidence(proxy, 0, proxy.argv.length === 0 && 'empty argv', on && ':4191 listening'),
+    evidence: evidence(proxy, 0, emptyArgv(proxy) && 'empty argv', on && ':4191 listening'),
   };
 };
 

@@ -20,17 +20,23 @@ export interface SeenProcess {
 export class Seen {
   readonly main: SeenProcess;
   readonly all: readonly SeenProcess[];
-  private readonly ports: ReadonlySet<number>;
+  private ports: ReadonlySet<number> | undefined;
+  private readonly listening: readonly ListeningSocket[] | (() => readonly ListeningSocket[]);
 
-  constructor(processes: readonly ProcessInfo[], listening: readonly ListeningSocket[]) {
+  constructor(processes: readonly ProcessInfo[], listening: readonly ListeningSocket[] | (() => readonly ListeningSocket[])) {
     this.all = processes.map(seenProcess);
     this.main = this.all[0]!;
-    // Only sockets a loopback call can reach: a port bound to one non-loopback address is not an
-    // endpoint jobdone may call (calls stay on 127.0.0.1 / ::1).
-    this.ports = new Set(listening.filter((s) => reachableFromLoopback(s.address)).map((s) => s.port));
+    this.listening = listening;
   }
 
+  /** A TCP port listens where a loopback call reaches it (read on first use). */
   listens(port: number): boolean {
+    if (this.ports === undefined) {
+      const sockets = typeof this.listening === 'function' ? this.listening() : this.listening;
+      // Only sockets a loopback call can reach: a port bound to one non-loopback address is not an
+      // endpoint jobdone may call (calls stay on 127.0.0.1 / ::1).
+      this.ports = new Set(sockets.filter((s) => reachableFromLoopback(s.address)).map((s) => s.port));
+    }
     return this.ports.has(port);
   }
 
@@ -54,7 +60,10 @@ function reachableFromLoopback(address: string): boolean {
 /** "comm pilot-agent, argv 'proxy sidecar', uid 1337" for the evidence field. */
 export function describe(p: SeenProcess, argvShown = 3): string {
   const parts = [`comm ${p.comm}`];
-  if (argvShown > 0 && p.argv.length > 1) parts.push(`argv '${p.argv.slice(1, 1 + argvShown).join(' ')}'`);
+  // Each argument cut at 40 characters: `envoy --config-yaml '...'` carries a whole config, maybe
+  // with credentials, and a log line is no place for it.
+  const shown = p.argv.slice(1, 1 + argvShown).map((arg) => (arg.length > 40 ? `${arg.slice(0, 39)}…` : arg));
+  if (shown.length > 0) parts.push(`argv '${shown.join(' ')}'`);
   if (p.uid !== undefined) parts.push(`uid ${p.uid}`);
   return parts.join(', ');
 }

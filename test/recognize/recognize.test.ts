@@ -42,4 +42,20 @@ describe('recognizeContainer', () => {
       if (url !== undefined) assert.match(url, /^http:\/\/(127\.0\.0\.1|\[::1\]):\d+\//, `${c.file}: ${c.name}`);
     }
   });
+
+  it('reads the listening sockets only when a recognised sidecar has an endpoint to check, once', () => {
+    let reads = 0;
+    const listening = () => {
+      reads++;
+      return sockets([['0.0.0.0', 15020]]);
+    };
+    const fluentBit = processInfos([{ comm: 'fluent-bit', uid: 0, cmdline: ['/fluent-bit/bin/fluent-bit', '-c', 'x'] }]);
+    const unknown = processInfos([{ comm: 'sleep', uid: 1337, cmdline: ['sleep', 'infinity'] }]);
+    assert.equal(recognizeContainer(fluentBit, listening)?.sidecar, 'fluent-bit');
+    assert.equal(recognizeContainer(unknown, listening), undefined);
+    assert.equal(reads, 0, 'no rule needed a port');
+    const istio = processInfos([{ comm: 'pilot-agent', uid: 1337, cmdline: ['/usr/local/bin/pilot-agent', 'proxy', 'sidecar'] }]);
+    assert.equal(recognizeContainer(istio, listening)?.stop.endpoint?.url, 'http://127.0.0.1:15020/quitquitquit');
+    assert.equal(reads, 1);
+  });
 });
