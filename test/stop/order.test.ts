@@ -116,3 +116,24 @@ test('--stop-order with names: the named container first, then the rest in the o
   assert.ok(shipper.times.get(`${shipper.pid} SIGTERM`)! >= 400, 'the shipper waited for the proxy\'s phase');
   assert.deepEqual(report.groups.map((g) => [g.phase, g.outcome]), [['envoy', 'exited'], ['senders', 'exited']]);
 });
+
+test('--dry-run: each phase, each call and each signal is logged, nothing is called or sent', async () => {
+  const pod = new FakePod();
+  pod.spawn('proxy', { comm: 'envoy', cmdline: ['envoy'] });
+  pod.spawn('shipper', { comm: 'tail', cmdline: ['tail', '-f', '/dev/null'] });
+  const { log, lines } = capture();
+  const calls: string[] = [];
+  const report = await stopSidecars({ ...defaults, dryRun: true }, {
+    ...on(pod, log), calls: [presetCall('envoy')],
+    request: async (call) => {
+      calls.push(call.endpoint.url);
+      return { ok: true, status: 200, ms: 1 };
+    },
+  });
+  assert.deepEqual(calls, []);
+  assert.deepEqual(pod.sent, []);
+  assert.deepEqual(report.groups.map((g) => g.how), ['dry-run', 'dry-run']);
+  const text = lines.join('');
+  assert.match(text, /dry run: phase senders: shipper[^\n]*\n(?:.*\n)*jobdone: dry run: would send SIGTERM pid=\d+ comm=tail[^\n]*\n(?:.*\n)*jobdone: dry run: phase proxies: proxy/);
+  assert.match(text, /dry run: would call POST http:\/\/127\.0\.0\.1:15000\/quitquitquit \(preset envoy\)/);
+});
