@@ -22,7 +22,7 @@ export interface GroupStop {
 export interface Phase {
   name: string;
   groups: PlannedGroup[];
-  /** Calls that name no container (--shutdown-http): made in the last phase, before its signals. */
+  /** Calls that name no container (--shutdown-http): made in the last phase with containers, before its signals. */
   unownedCalls: ShutdownCall[];
 }
 
@@ -65,8 +65,11 @@ export function phasesOf(groups: readonly PlannedGroup[], inputs: PhaseInputs): 
     stopOf.set(group, { phase: phases[index]!.name, recognized, call, needsMs: recognized?.stop.needsMs });
     out.push(group);
   }
-  // A call given by hand names no container; the known ones all belong to proxies, which stop last.
-  phases.at(-1)!.unownedCalls.push(...inputs.calls.filter((call) => !claimed.has(call)));
+  // A call given by hand names no container; the known ones all belong to proxies, which stop
+  // last: it goes to the last phase that has containers (with nothing recognised as a proxy, the
+  // senders', where the proxy it stops then is), before that phase's signals.
+  const last = [...phases].reverse().find((phase) => phase.groups.length > 0) ?? phases.at(-1)!;
+  last.unownedCalls.push(...inputs.calls.filter((call) => !claimed.has(call)));
   return { phases, stopOf, groups: out };
 }
 

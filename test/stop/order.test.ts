@@ -137,3 +137,21 @@ test('--dry-run: each phase, each call and each signal is logged, nothing is cal
   assert.match(text, /dry run: phase senders: shipper[^\n]*\n(?:.*\n)*jobdone: dry run: would send SIGTERM pid=\d+ comm=tail[^\n]*\n(?:.*\n)*jobdone: dry run: phase proxies: proxy/);
   assert.match(text, /dry run: would call POST http:\/\/127\.0\.0\.1:15000\/quitquitquit \(preset envoy\)/);
 });
+
+test('--shutdown-http names no container: called in the last phase that has containers, whose containers wait for it', async () => {
+  const pod = new FakePod();
+  // An unrecognised proxy of another uid (EPERM for a signal) and a shipper: both senders.
+  const proxy = pod.spawn('proxy', { comm: 'my-proxy', cmdline: ['my-proxy'] });
+  const shipper = pod.spawn('shipper', { comm: 'tail', cmdline: ['tail', '-f', '/dev/null'] });
+  const call: ShutdownCall = { source: '--shutdown-http', endpoint: parseHttpEndpoint('http://127.0.0.1:9000/quit', 'POST', false) };
+  const report = await stopSidecars(defaults, {
+    ...on(pod, capture().log), calls: [call],
+    request: async () => {
+      pod.exitAt(proxy, pod.now() + 20);
+      pod.exitAt(shipper, pod.now() + 30);
+      return { ok: true, status: 200, ms: 1 };
+    },
+  });
+  assert.deepEqual(pod.sent, [], 'both left after the call, before any signal');
+  assert.deepEqual(report.groups.map((g) => [g.phase, g.outcome]), [['senders', 'exited'], ['senders', 'exited']]);
+});
