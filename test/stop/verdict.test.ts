@@ -48,3 +48,28 @@ test('no such warning for a sidecar that exits 0 on its signal, nor for a killed
   assert.deepEqual((await report).groups.map((g) => g.how), ['signal', 'signal']);
   assert.doesNotMatch(lines.join(''), /pod will end Failed/);
 });
+
+// Issue 18 item 16: a container seen empty once after SIGKILL was reported killed while a process
+// that appeared a moment later ran on. It is looked at again, fresh, and what kept appearing is said.
+test('after SIGKILL, a process that appears once the container looked empty is found, killed, and the escape risk is said', async () => {
+  const pod = new FakePod();
+  const main = pod.spawn('hopper', { ignores: ['SIGTERM'] });
+  let late: number | undefined;
+  const lines: string[] = [];
+  const log = createLogger({ format: 'text', level: 'info', write: (line) => lines.push(line) });
+  const report = await stopSidecars(stopOptions({ graceMs: 200 }), {
+    procRoot: '/proc', selfPid: pod.selfPid, log, fs: pod.proc, now: pod.now, sleep: pod.sleep,
+    kill: (pid, signal) => {
+      pod.kill(pid, signal);
+      // Its lineage goes on under another pid, a moment after the main process died.
+      if (pid === main && signal === 'SIGKILL') {
+        const at = pod.now() + 1;
+        pod.at(at, () => (late = pod.spawn('hopper', { ppid: 1, ignores: ['SIGTERM'] })));
+      }
+    },
+  });
+  assert.ok(late !== undefined);
+  assert.deepEqual(pod.endOf(late), { code: null, signal: 'SIGKILL' }, lines.join(''));
+  assert.equal(report.groups[0]?.outcome, 'killed');
+  assert.match(lines.join(''), /1 process\(es\) appeared in container hopper after its SIGKILL; it looks empty now, but a lineage that changes pid faster than \/proc can be read may have escaped every look/);
+});
