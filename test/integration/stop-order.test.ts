@@ -4,7 +4,7 @@
 // that brings a stopped sidecar back at once: the replacement is never signalled, and jobdone does
 // not wait for it.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -59,5 +59,22 @@ describe('the stop in phases, in a pod', { skip, timeout: 120_000 }, () => {
     assert.doesNotMatch(main.stderr.text, /still-running|SIGKILL/);
     // The 30 s grace would have been spent on a replacement jobdone waited for.
     assert.ok(took < 15_000, `jobdone took ${Math.round(took)} ms`);
+  });
+
+  it('--keep-sidecars-on-failure: a failing job exits at once with its status, the sidecar runs on and the JSON verdict says kept; a passing one stops it', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobdone-keep-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const pod = await createPod({ name: 'keep', t });
+    const sidecar = await pod.start({ name: 'proxy', command: ['sleep', '1000'] });
+    const options = ['--keep-sidecars-on-failure', '--grace', '20s', '--termination-format', 'json'];
+    const failing = await pod.start({ name: 'main', cwd: repoRoot, command: [...jobdoneArgv(), ...options, '--termination-log', join(dir, 'failed'), '--', 'sh', '-c', 'exit 3'] });
+    assert.equal((await failing.exited).code, 3, failing.stderr.text);
+    assert.equal(sidecar.running, true, failing.stderr.text);
+    const verdict = JSON.parse(readFileSync(join(dir, 'failed'), 'utf8'));
+    assert.deepEqual([verdict.exit, verdict.sidecars.map((s: { container: string; how: string }) => `${s.container} ${s.how}`)], [3, ['proxy kept']]);
+    const passing = await pod.start({ name: 'retry', cwd: repoRoot, command: [...jobdoneArgv(), ...options, '--termination-log', join(dir, 'passed'), '--', 'true'] });
+    assert.equal((await passing.exited).code, 0, passing.stderr.text);
+    assert.deepEqual(await sidecar.exited, { code: 143, signal: 'SIGTERM' });
+    assert.equal(JSON.parse(readFileSync(join(dir, 'passed'), 'utf8')).sidecars[0].how, 'signal');
   });
 });
