@@ -51,19 +51,11 @@ export function phaseInputs(options: StopOptions, ctx: Pick<StopContext, 'procRo
     order: options.stopOrder,
     calls: ctx.calls ?? [],
     signalFor: options.signalFor,
-    recognize: options.recognize ? (processes) => recognizeLazily(processes, sockets) : undefined,
+    // A function, not the list: /proc/net/tcp{,6} costs the kernel a walk of its whole TCP hash
+    // table (about 10 ms each here, whatever the pod holds), so recognition reads it only when a
+    // recognised sidecar's endpoint port must be checked, once per stop.
+    recognize: options.recognize ? (processes) => recognizeContainer(processes, sockets) : undefined,
   };
-}
-
-/**
- * Reading /proc/net/tcp{,6} costs the kernel a walk of the whole TCP hash table (about 10 ms each
- * on this 24 GB machine, whatever the pod holds), which doubled the stop's latency for pods with
- * no known sidecar. The ports only ever turn a recognised sidecar's endpoint on (no rule decides
- * what a container is from its ports; test/recognize/lazy-ports.test.ts keeps it so), so they are
- * read only once a container is recognised without them.
- */
-function recognizeLazily(processes: readonly ProcessInfo[], sockets: () => ListeningSocket[]): ReturnType<typeof recognizeContainer> {
-  return recognizeContainer(processes, []) === undefined ? undefined : recognizeContainer(processes, sockets());
 }
 
 /**

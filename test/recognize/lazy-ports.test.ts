@@ -1,7 +1,7 @@
-// The stop reads the pod's listening sockets (a costly /proc/net/tcp{,6} walk) only once a
-// container is recognised without them (src/stop/stop-sidecars.ts, recognizeLazily). That holds
-// only while no rule decides what a container is from its ports: checked over every fixture case,
-// with its sockets and with none.
+// The stop hands recognition the pod's listening sockets as a function, read (a costly
+// /proc/net/tcp{,6} walk) only when a recognised sidecar's endpoint port must be checked: a pod
+// without known sidecars never pays for it. That holds while no rule decides what a container is
+// from its ports: checked over every fixture case, with its sockets and with none.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { recognizeContainer } from '../../src/recognize/recognize.ts';
