@@ -19,8 +19,8 @@ export interface LifecycleDeps {
   jobIsJobdone(pid: number): boolean;
   /** Called once the job has started: work that must not delay the start but would delay the stop (src/warm-up.ts). */
   whileJobRuns(): void;
-  /** The stop step (src/stop/endpoints-then-signals.ts). */
-  stopSidecars(job: { pid: number | undefined }): Promise<SidecarStopSummary>;
+  /** The stop step (src/stop/stop-after-job.ts), told the status jobdone will exit with (--keep-sidecars-on-failure). */
+  stopSidecars(job: { pid: number | undefined; status: number }): Promise<SidecarStopSummary>;
   /** Last step: the termination message (src/report/termination.ts). */
   finished(run: { outcome: JobOutcome | { kind: 'not-ready'; reason: string }; status: number; stopped: SidecarStopSummary; ms: number }): void;
   log: Logger;
@@ -40,8 +40,8 @@ export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Prom
   const outcome = await job.outcome;
   signals.detach();
   logJobOutcome(deps.log, outcome, job.pid);
-  const stopped = await deps.stopSidecars({ pid: job.pid });
   const status = exitStatusOf(outcome);
+  const stopped = await deps.stopSidecars({ pid: job.pid, status });
   const ms = Math.round(deps.now() - startedAt);
   deps.log.info(`done: job ${describeOutcome(outcome)}; ${stopped.summary}`, { exit: status, ms });
   deps.finished({ outcome, status, stopped, ms });
@@ -65,7 +65,7 @@ async function passStatusThrough(pid: number, outcome: Promise<JobOutcome>, sign
 async function endWithoutJob(ready: { status: number; reason: string }, signals: SignalForwarder, deps: LifecycleDeps, startedAt: number): Promise<number> {
   // Signals queued for the job are dropped with it: it never starts.
   signals.detach();
-  const stopped = await deps.stopSidecars({ pid: undefined });
+  const stopped = await deps.stopSidecars({ pid: undefined, status: ready.status });
   const ms = Math.round(deps.now() - startedAt);
   deps.log.info(`done: job not started (${ready.reason}); ${stopped.summary}`, { exit: ready.status, ms });
   deps.finished({ outcome: { kind: 'not-ready', reason: ready.reason }, status: ready.status, stopped, ms });

@@ -22,9 +22,9 @@ import { createLogger, ownLine, writeToStderr, type Logger } from './log/logger.
 import { linuxOnlyRefusal } from './platform.ts';
 import { runPs } from './ps/run-ps.ts';
 import { waitForSidecars } from './ready/wait-for-sidecars.ts';
-import { sidecarTerminationMessage, terminationMessage, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
+import { sidecarTerminationMessage, terminationMessageAs, usageErrorMessage, writeTerminationMessage } from './report/termination.ts';
 import { runSidecar } from './sidecar/run-sidecar.ts';
-import { stopAfterJob } from './stop/endpoints-then-signals.ts';
+import { stopAfterJob } from './stop/stop-after-job.ts';
 import { version } from './version.ts';
 import { warmUp } from './warm-up.ts';
 
@@ -96,7 +96,7 @@ function realDeps(config: RunConfig, log: Logger): LifecycleDeps {
     // Compile the stop path on a made-up pod while the job runs, not after it has ended.
     whileJobRuns: () => setImmediate(() => void warmUp()),
     stopSidecars: (job) => stopAfterJob(config, job, log),
-    finished: (run) => writeTerminationMessage(config.terminationLog, terminationMessage(run), log),
+    finished: (run) => writeTerminationMessage(config.terminationLog, terminationMessageAs(config.terminationFormat, run), log),
     log,
     now: () => performance.now(),
   };

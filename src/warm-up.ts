@@ -11,7 +11,7 @@ import { parseInvocation } from './config/parse.ts';
 import { createLogger } from './log/logger.ts';
 import { MemoryProcFs, type MemoryProcess } from './proc/memory-proc-fs.ts';
 import { readStatOnly } from './proc/scan.ts';
-import { stopAfterJob } from './stop/endpoints-then-signals.ts';
+import { stopAfterJob } from './stop/stop-after-job.ts';
 
 /** A pod: infra, jobdone and its leftover-leaving job, a shell sidecar with a child, a plain sidecar. */
 function fakePod(): MemoryProcess[] {

@@ -1,7 +1,7 @@
 // The one validated configuration object. Options are parsed once, at the edge
 // (src/config/parse.ts), into this shape; nothing downstream re-checks them.
 import type { LogFormat, LogLevel } from '../log/logger.ts';
-import type { ReadyOptions, ShutdownOptions } from './gates.ts';
+import type { ReadyOptions, ShutdownCall, ShutdownOptions } from './gates.ts';
 
 /** How sidecars are chosen and stopped once the job has ended. */
 export interface StopOptions {
@@ -21,7 +21,18 @@ export interface StopOptions {
   allowHostPid: boolean;
   /** Log the plan, send nothing. */
   dryRun: boolean;
+  /** The stop's phases, in order (--stop-order); every targeted container is in one of them. */
+  stopOrder: readonly PhaseSelector[];
+  /** Recognise known sidecars (src/recognize) to choose their phase, endpoint and signal (--no-recognize). */
+  recognize: boolean;
+  /** Containers whose main process matches are native sidecars: never signalled, left to the kubelet. */
+  nativeSidecar: RegExp | undefined;
+  /** A failed job leaves the sidecars running for the kubelet's retry (restartPolicy: OnFailure). */
+  keepSidecarsOnFailure: boolean;
 }
+
+/** One phase of the stop: recognition's roles, everything, or the containers a pattern names. */
+export type PhaseSelector = { name: string } & ({ kind: 'senders' | 'proxies' | 'all' } | { kind: 'pattern'; pattern: RegExp });
 
 export interface LogOptions {
   format: LogFormat;
@@ -37,6 +48,8 @@ export interface RunConfig {
   procRoot: string;
   /** --timeout: the job's deadline in ms; undefined for none. */
   timeoutMs?: number | undefined;
+  /** The termination message as one line of text, or one JSON object (docs/termination.schema.json). */
+  terminationFormat?: 'text' | 'json' | undefined;
   /** Where the termination message goes; undefined: nowhere (--termination-log ''). */
   terminationLog?: TerminationLogTarget | undefined;
   /** Readiness gates before the job (--wait-*, --preset); undefined or no gates: start at once. */
@@ -54,6 +67,8 @@ export interface TerminationLogTarget {
 /** `jobdone ps`: the same stop and log options as a run, nothing to run. */
 export interface PsConfig {
   stop: StopOptions;
+  /** The presets' and --shutdown-http calls, to show which container each belongs to. */
+  calls?: ShutdownCall[] | undefined;
   log: LogOptions;
   procRoot: string;
   json: boolean;

@@ -1,13 +1,14 @@
 // Parse argv and JOBDONE_* variables once into a validated configuration.
 // Any problem is a UsageError: one line naming the bad value and what is
 // accepted; main() prints it and exits 125 before anything runs.
-import { setFlagsFromString } from 'node:v8';
 import type { LogFormat, LogLevel } from '../log/logger.ts';
 import type { RunConfig, StopOptions, LogOptions, PsConfig, SidecarConfig, TerminationLogTarget } from './config.ts';
 import { parseDuration } from '../duration.ts';
 import { optionSpecs, type Subcommand } from './options.ts';
 import { describe, flag, mergeOverEnvironment, readEnvironment, readFlags, readFlagsAndFiles, single, type Raw } from './raw-options.ts';
 import { UsageError } from './usage-error.ts';
+import { userRegExp } from './regex.ts';
+import { runStopOptions } from './stop-order.ts';
 import { parseSignal } from '../signals.ts';
 import { gateOptions, type GateOptions, type GateReader } from './gates.ts';
 import { terminationLogTarget } from './termination-log.ts';
@@ -59,7 +60,7 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
     config: {
       command, args, stop,
       log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc',
-      timeoutMs: timeoutOption(raw), terminationLog: terminationLogOption(raw),
+      timeoutMs: timeoutOption(raw), terminationLog: terminationLogOption(raw), terminationFormat: terminationFormatOption(raw),
       ready: gates.ready, shutdown: gates.shutdown,
     },
   };
@@ -85,38 +86,9 @@ function signalOrThrow(text: string, where: string): string {
   return signal;
 }
 
-/**
- * --only and --skip run on V8's linear-time engine (the `l` flag): a backtracking match of
- * `(a+)+$` or `sleep.*infinity$` against a long command line held jobdone for hours after the
- * job, stopping nothing. That engine is part of the Node that runs jobdone, so it needs no
- * dependency (RE2 ports are native addons, which a single executable cannot load, or pure-JS
- * engines 10x slower); it takes JavaScript syntax minus what cannot run in linear time
- * (backreferences, lookaround, some quantified groups), and those patterns are refused here.
- */
 function regexOption(raw: Raw, name: string): RegExp | undefined {
   const text = single(raw, name);
-  if (text === undefined) return undefined;
-  try {
-    new RegExp(text);
-  } catch (error) {
-    throw new UsageError(`bad regular expression ${JSON.stringify(text)} for ${describe(name)}: ${(error as Error).message}`);
-  }
-  try {
-    return linearTimeRegExp(text);
-  } catch {
-    throw new UsageError(`regular expression ${JSON.stringify(text)} for ${describe(name)} cannot be matched in linear time (backreferences and lookaround are not supported): write it without them`);
-  }
-}
-
-let linearEngineEnabled = false;
-
-function linearTimeRegExp(source: string): RegExp {
-  if (!linearEngineEnabled) {
-    // Must be set before the first RegExp with the `l` flag is parsed; it changes nothing else.
-    setFlagsFromString('--enable-experimental-regexp-engine');
-    linearEngineEnabled = true;
-  }
-  return new RegExp(source, 'l');
+  return text === undefined ? undefined : userRegExp(text, describe(name));
 }
 
 function signalForOption(raw: Raw): Map<string, string> {
@@ -140,6 +112,7 @@ function stopOptions(raw: Raw): StopOptions {
     noKill: flag(raw, 'no-kill'),
     allowHostPid: flag(raw, 'allow-host-pid'),
     dryRun: flag(raw, 'dry-run'),
+    ...runStopOptions(raw),
   };
 }
 
@@ -160,13 +133,20 @@ function timeoutOption(raw: Raw): number | undefined {
   return ms;
 }
 
+function terminationFormatOption(raw: Raw): 'text' | 'json' {
+  const text = single(raw, 'termination-format') ?? 'text';
+  if (text !== 'text' && text !== 'json') throw new UsageError(`bad value ${JSON.stringify(text)} for ${describe('termination-format')}: use text or json`);
+  return text;
+}
+
 function terminationLogOption(raw: Raw): TerminationLogTarget | undefined {
   return terminationLogTarget(single(raw, 'termination-log'));
 }
 
 function psConfig(raw: Raw, positional: string[]): PsConfig {
   if (positional.length > 0) throw new UsageError(`jobdone ps takes no arguments, got ${JSON.stringify(positional[0])}; see jobdone ps --help`);
-  return { stop: stopWithGates(raw).stop, log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
+  const { stop, gates } = stopWithGates(raw);
+  return { stop, calls: gates.shutdown.calls, log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
 }
 
 /** Stop options with the presets' per-process signals under them (--signal-for beats a preset). */

@@ -70,6 +70,7 @@ export function describeOutcome(outcome: JobOutcome): string {
     case 'exited': return `exited with code ${outcome.code}`;
     case 'signaled': return `killed by SIG${outcome.signal} (exit ${exitStatusOf(outcome)})`;
     case 'not-started': return `not started: ${outcome.reason}`;
-    case 'timed-out': return `timed out after ${formatDuration(outcome.afterMs)} and was stopped (${describeOutcome(outcome.then)}; exit ${ExitCode.timeout})`;
+    // Its own status is not jobdone's (124 is): said once, by whoever prints the exit status.
+    case 'timed-out': return `timed out after ${formatDuration(outcome.afterMs)} and was stopped (${outcome.then.kind === 'signaled' ? `killed by SIG${outcome.then.signal}` : describeOutcome(outcome.then)})`;
   }
 }

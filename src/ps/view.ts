@@ -3,6 +3,7 @@
 // so the grouping and the reasons are tested over fixture data.
 import { visible } from '../log/visible.ts';
 import type { Pod } from '../pod/pod.ts';
+import type { PhasedStop } from '../stop/phases.ts';
 import type { Action, NeverReason, PlannedProcess, StopPlan } from '../stop/plan.ts';
 
 export type PsNeverReason = NeverReason | 'no-permission';
@@ -28,12 +29,20 @@ export interface PsContainer {
   /** Some process in it would get a signal. */
   targeted: boolean;
   processes: PsProcess[];
+  /** The --stop-order phase it would be stopped in. */
+  phase?: string;
+  /** What recognition takes it for, and why. */
+  recognized?: { sidecar: string; display: string; evidence: string };
+  /** Its shutdown call, made in its phase before any signal. */
+  endpoint?: string;
 }
 
 export interface PsView {
   /** jobdone ps's own pid. */
   self: number;
   containers: PsContainer[];
+  /** The stop's phases in order, with the containers each would stop. */
+  phases: Array<{ name: string; containers: string[] }>;
   warnings: string[];
 }
 
@@ -42,7 +51,7 @@ export type Probe = (pid: number) => 'ok' | 'eperm' | 'gone';
 
 export const maxCmdlineChars = 80;
 
-export function psView(pod: Pod, plan: StopPlan, probe: Probe): PsView {
+export function psView(pod: Pod, plan: StopPlan, probe: Probe, phased?: PhasedStop): PsView {
   const byContainer = new Map<string, PsContainer>();
   const order: PsContainer[] = [];
   const groupFor = (id: string, kind: PsContainerKind): PsContainer => {
@@ -63,7 +72,15 @@ export function psView(pod: Pod, plan: StopPlan, probe: Probe): PsView {
   }
   const rank: Record<PsContainerKind, number> = { infra: 0, own: 1, sidecar: 2, unknown: 3, host: 4 };
   order.sort((a, b) => rank[a.kind] - rank[b.kind] || (a.processes[0]?.pid ?? 0) - (b.processes[0]?.pid ?? 0));
-  return { self: pod.selfPid, containers: order, warnings: plan.warnings };
+  for (const [group, stop] of phased?.stopOf ?? []) {
+    const container = byContainer.get(`sidecar:${group.shortId}`);
+    if (container === undefined || group.kind !== 'sidecar') continue;
+    container.phase = stop.phase;
+    if (stop.recognized) container.recognized = { sidecar: stop.recognized.sidecar, display: stop.recognized.display, evidence: stop.recognized.evidence };
+    if (stop.call) container.endpoint = `${stop.call.endpoint.method} ${stop.call.endpoint.url}`;
+  }
+  const phases = (phased?.phases ?? []).map((phase) => ({ name: phase.name, containers: phase.groups.map((g) => (g.kind === 'job' ? 'job leftovers' : g.shortId)) }));
+  return { self: pod.selfPid, containers: order, phases, warnings: plan.warnings };
 }
 
 function groupOf(pod: Pod, planned: PlannedProcess, groupFor: (id: string, kind: PsContainerKind) => PsContainer): PsContainer {
@@ -109,6 +126,7 @@ const reasons: Record<PsNeverReason, string> = {
   'not-only': 'not matched by --only',
   zombie: 'already exited (zombie)',
   starting: 'its container is still starting (runtime init); looked at again',
+  'native-sidecar': 'a native sidecar (--native-sidecar): left to the kubelet',
   'no-permission': 'no permission to signal it (EPERM)',
 };
 
@@ -133,8 +151,7 @@ export function formatPsText(view: PsView): string {
   const header = ['PID', 'PPID', 'UID', 'COMM', 'ACTION', 'COMMAND'];
   for (const container of view.containers) {
     const name = container.kind === 'infra' || container.kind === 'unknown' || container.kind === 'host' ? titles[container.kind] : `${titles[container.kind]} ${container.id}`;
-    const verdict = container.kind === 'sidecar' ? (container.targeted ? ': would be stopped' : ': left alone') : '';
-    lines.push(visible(`${name}${verdict}`));
+    lines.push(visible(`${name}${verdictOf(container)}`));
     // A newline in a name forged a row, an ESC sequence reached the terminal: src/log/visible.ts.
     const rows = container.processes.map((p) => [String(p.pid), String(p.ppid), p.uid === null ? '?' : String(p.uid), visible(p.comm), describeAction(p.action), p.cmdline === null ? '?' : visible(p.cmdline)]);
     const widths = header.slice(0, 5).map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -144,8 +161,22 @@ export function formatPsText(view: PsView): string {
     }
     lines.push('');
   }
+  if (view.phases.length > 0) lines.push(visible(`phases: ${view.phases.map((phase) => `${phase.name} (${phase.containers.join(', ') || 'none'})`).join(', then ')}`));
   for (const warning of view.warnings) lines.push(`warning: ${visible(warning)}`);
   return lines.join('\n').replace(/\n*$/, '\n');
+}
+
+/** ": would be stopped in phase proxies; recognised as ...; POST ... first", or why it is left alone. */
+function verdictOf(container: PsContainer): string {
+  if (container.kind !== 'sidecar') return '';
+  if (!container.targeted) {
+    const native = container.processes.some((p) => p.action.kind === 'never' && p.action.reason === 'native-sidecar');
+    return native ? ': left alone (a native sidecar: the kubelet stops it)' : ': left alone';
+  }
+  const parts = [`: would be stopped${container.phase === undefined ? '' : ` in phase ${container.phase}`}`];
+  if (container.recognized) parts.push(`recognised as ${container.recognized.display} (${shorten(container.recognized.evidence, 120)})`);
+  if (container.endpoint) parts.push(`${container.endpoint} first`);
+  return parts.join('; ');
 }
 
 export function formatPsJson(view: PsView): string {

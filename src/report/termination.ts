@@ -5,8 +5,9 @@ import type { TerminationLogTarget } from '../config/config.ts';
 import { describeOutcome, type JobOutcome } from '../job/run-job.ts';
 import type { Logger } from '../log/logger.ts';
 import { visible } from '../log/visible.ts';
-import { summarizeStop, type StopReport } from '../stop/report.ts';
+import { failingExit, summarizeStop, type StopReport } from '../stop/report.ts';
 import { TerminationFileRefused, writeTerminationFile } from './termination-file.ts';
+import { terminationJson } from './verdict-json.ts';
 
 /** Kubernetes truncates a container's message at 4096 bytes; stay clear of it. */
 export const maxMessageBytes = 4000;
@@ -18,6 +19,11 @@ export interface RunSummary {
   /** The lifecycle's phrase about the sidecars, and the stopper's report when it ran. */
   stopped: { summary: string; report?: StopReport | undefined };
   ms: number;
+}
+
+/** The message in the format asked for (--termination-format). */
+export function terminationMessageAs(format: 'text' | 'json' | undefined, run: RunSummary): string {
+  return format === 'json' ? terminationJson(run) : terminationMessage(run);
 }
 
 export function terminationMessage(run: RunSummary): string {
@@ -33,6 +39,12 @@ export function terminationMessage(run: RunSummary): string {
       : `sidecars: ${acted.map((group) => `${group.kind === 'job' ? 'job leftovers ' : ''}${group.shortId} ${group.outcome}${group.ms > 0 ? ` in ${formatMs(group.ms)}` : ''}`).join(', ')}`);
     if (failed.length > 0) {
       parts.push(`failed: ${failed.map((group) => `${group.shortId} ${group.outcome === 'eperm' ? 'not signalled (permission denied)' : 'still running'}`).join(', ')}`);
+    }
+    const failing = report.groups.filter((group) => failingExit(group) !== undefined);
+    if (failing.length > 0) {
+      const advice = failing.flatMap((group) => (group.recognized?.advice ? [`${group.shortId}: ${group.recognized.advice}`] : []));
+      const named = failing.map((group) => `${group.shortId} exits ${failingExit(group)}${group.mainKilled ? ' (SIGKILLed)' : ''}`);
+      parts.push(`${named.join(', ')}: the pod will end Failed; avoid it with a shutdown endpoint, ${advice.length > 0 ? `${advice.join(', ')}, ` : ''}or jobdone sidecar`);
     }
   }
   return fitMessage(parts.join('; '));

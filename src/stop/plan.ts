@@ -22,7 +22,9 @@ export type NeverReason =
   /** Already exited, waiting to be reaped: counts as gone. */
   | 'zombie'
   /** Its container is still being set up by the runtime (runc init): looked at again, signalled once it runs. */
-  | 'starting';
+  | 'starting'
+  /** Its container is a declared native sidecar (--native-sidecar): the kubelet stops it after the job. */
+  | 'native-sidecar';
 
 export type Action<Reason = NeverReason> =
   | { kind: 'signal'; signal: string }
@@ -168,8 +170,9 @@ function planSidecar(
   }
   const liveSet = new Set(live);
   const liveMains = container.mains.filter((m) => liveSet.has(m));
-  if (liveMains.some(skipped)) {
-    for (const p of live) decided.set(p.pid, never('skip'));
+  const native = (p: ProcessInfo): boolean => matches(options.nativeSidecar, p);
+  if (liveMains.some(skipped) || liveMains.some(native)) {
+    for (const p of live) decided.set(p.pid, never(liveMains.some(native) ? 'native-sidecar' : 'skip'));
     return decided;
   }
   const signalled = new Set<ProcessInfo>();

@@ -6,29 +6,23 @@ import type { Logger } from '../log/logger.ts';
 import { isSignallableTarget } from '../proc/kill.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { readStatOnly } from '../proc/scan.ts';
+import type { GroupStop } from './phases.ts';
 import type { PlannedGroup, PlannedProcess, StopPlan } from './plan.ts';
 import type { StopPort } from './port.ts';
-import type { GroupReport, Outcome, StopReport } from './report.ts';
+import { noOutcomes, type Outcome, type StopReport } from './report.ts';
 import { fieldsOf, logOutcome, logProgress } from './stop-log.ts';
+import { groupReport, plannedOf, track, type Tracked } from './tracked.ts';
+
+export { plannedOf, type Tracked };
 
 const firstPollMs = 2;
 const maxPollMs = 50;
 
-export interface Tracked {
-  group: PlannedGroup;
-  /** Signalled and watched processes not yet seen gone. */
-  alive: Map<number, ProcessInfo>;
-  state: 'running' | 'done' | 'eperm';
-  outcome: Outcome | undefined;
-  signalledAt: number | undefined;
-  doneAt: number | undefined;
-}
-
 export interface RunOptions {
   procRoot: string;
   log: Logger;
-  /** A targeted group's processes as /proc shows them now (see ExecuteContext.membersNow). */
-  membersNow?: ((group: PlannedGroup) => ProcessInfo[]) | undefined;
+  /** A targeted group's processes as /proc shows them now (see ExecuteContext.membersNow); fresh: no look shared with others. */
+  membersNow?: ((group: PlannedGroup, fresh?: boolean) => ProcessInfo[]) | undefined;
 }
 
 export class StopRun {
@@ -38,17 +32,30 @@ export class StopRun {
   /** Past the grace period: newcomers get SIGKILL at once. */
   killing = false;
 
-  constructor(readonly plan: StopPlan, private readonly options: RunOptions, readonly port: StopPort) {
-    this.start = port.now();
+  /** start: when the stop began (the budget's start), so every time in the report counts from it. */
+  constructor(readonly plan: StopPlan, private readonly options: RunOptions, readonly port: StopPort, start = port.now(), stopOf?: ReadonlyMap<PlannedGroup, GroupStop>) {
+    this.start = start;
     this.log = options.log;
-    this.tracked = plan.groups.map((group) => ({
-      group,
-      alive: new Map(group.processes.filter(isStopped).map((p) => [p.process.pid, p.process] as const)),
-      state: group.targeted ? 'running' : 'done',
-      outcome: group.targeted ? undefined : 'skipped',
-      signalledAt: undefined,
-      doneAt: undefined,
-    }));
+    this.tracked = plan.groups.map((group) => track(group, stopOf?.get(group)));
+  }
+
+  /** A container found after the first look (late look): tracked from now on like the others. */
+  add(group: PlannedGroup, stop?: GroupStop, outcome?: Outcome): Tracked {
+    const t = track(group, stop);
+    if (outcome !== undefined) {
+      t.state = 'done';
+      t.outcome = outcome;
+    }
+    // A container seen starting at the first look is reported once, as what became of it.
+    const before = this.tracked.findIndex((other) => other.group.kind === group.kind && other.group.cgroup === group.cgroup && !other.group.targeted);
+    if (before === -1) this.tracked.push(t);
+    else this.tracked[before] = t;
+    return t;
+  }
+
+  trackedOf(groups: readonly PlannedGroup[]): Tracked[] {
+    const wanted = new Set(groups);
+    return this.tracked.filter((t) => wanted.has(t.group));
   }
 
   running(): Tracked[] {
@@ -67,7 +74,7 @@ export class StopRun {
   /** Settles a group with its outcome and says so. */
   settle(t: Tracked, outcome: Outcome): void {
     t.outcome = outcome;
-    logOutcome(this.log, t.group, outcome, elapsed(t, this.start));
+    logOutcome(this.log, t, groupReport(t, this.start));
   }
 
   /** Settles, as exited, the groups found empty since the last look. */
@@ -80,12 +87,13 @@ export class StopRun {
    * when those are, look at the container again and track what is in it now (a daemon forked on
    * SIGTERM, children forked since). Once the grace period is over, newcomers get SIGKILL at once.
    */
-  adoptNewcomers(t: Tracked): void {
+  adoptNewcomers(t: Tracked, fresh = false): void {
     if (this.options.membersNow === undefined || t.state !== 'running') return;
-    for (const p of this.options.membersNow(t.group)) {
+    for (const p of this.options.membersNow(t.group, fresh)) {
       if (t.alive.has(p.pid) || this.stateNow(p) !== 'alive') continue;
       t.alive.set(p.pid, p);
       this.log.debug(`${p.pid} ${p.comm} appeared in ${t.group.shortId} after the first look; tracking it`, fieldsOf(plannedOf(t, p), t.group, {}));
+      if (t.killedAt !== undefined) t.appearedAfterKill += 1;
       if (this.killing && !this.send(t, plannedOf(t, p), 'KILL', ': appeared in a container being killed')) t.state = 'eperm';
     }
   }
@@ -96,6 +104,8 @@ export class StopRun {
     if (t.alive.size === 0) {
       t.state = 'done';
       t.doneAt = this.port.now();
+      // Said when it happens; after SIGKILL the kill's own check decides (execute.ts).
+      if (t.outcome === undefined && t.killedAt === undefined) this.settle(t, 'exited');
     }
   }
 
@@ -115,6 +125,7 @@ export class StopRun {
     // the grace period would otherwise outlive their killed parent.
     this.adoptNewcomers(t);
     for (const p of [...t.alive.values()]) if (!this.send(t, plannedOf(t, p), 'KILL', why)) t.state = 'eperm';
+    t.killedAt = this.port.now();
     if (t.state === 'eperm') this.settle(t, 'eperm');
   }
 
@@ -140,6 +151,7 @@ export class StopRun {
     void p.uid;
     try {
       this.port.kill(p.pid, `SIG${signal}`);
+      if (signal === 'KILL' && p.pid === t.main?.pid && p.startTime === t.main.startTime) t.mainKilled = true;
       this.log.info(`sent SIG${signal}${why}`, fieldsOf(planned, t.group, { signal }));
       return true;
     } catch (error) {
@@ -168,16 +180,17 @@ export class StopRun {
   }
 
   /** Polls the running groups with a short, growing interval until all are settled or the deadline. */
-  async pollUntilSettled(deadline: number, progressEveryMs?: number): Promise<void> {
+  async pollUntilSettled(deadline: number, progressEveryMs?: number, among: readonly Tracked[] = this.tracked): Promise<void> {
     const { now } = this.port;
     let delay = firstPollMs;
     let nextProgress = progressEveryMs === undefined ? Infinity : now() + progressEveryMs;
+    const running = (): Tracked[] => among.filter((t) => t.state === 'running');
     for (;;) {
-      for (const t of this.running()) this.refresh(t);
+      for (const t of running()) this.refresh(t);
       const remaining = deadline - now();
-      if (this.running().length === 0 || remaining <= 0) return;
+      if (running().length === 0 || remaining <= 0) return;
       if (now() >= nextProgress) {
-        logProgress(this.log, this.running(), remaining);
+        logProgress(this.log, running(), remaining);
         nextProgress += progressEveryMs!;
       }
       await this.port.sleep(Math.min(delay, remaining));
@@ -185,26 +198,28 @@ export class StopRun {
     }
   }
 
+  /**
+   * A container seen empty once is not proven empty: a lineage that forks and exits faster than a
+   * scan of /proc can hop past one look. Looks again, fresh, a few times; what shows up is tracked
+   * (and SIGKILLed once the grace is over). True when something was found.
+   */
+  async foundAgain(t: Tracked, looks = 3): Promise<boolean> {
+    for (let i = 0; i < looks; i++) {
+      await this.port.sleep(firstPollMs);
+      t.state = 'running';
+      this.adoptNewcomers(t, true);
+      if (t.alive.size > 0) return true;
+      t.state = 'done';
+    }
+    return false;
+  }
+
   report(): StopReport {
-    const totals: Record<Outcome, number> = { exited: 0, killed: 0, eperm: 0, 'still-running': 0, skipped: 0, 'dry-run': 0 };
-    const groups = this.tracked.map((t): GroupReport => {
-      const outcome = t.outcome ?? 'still-running';
-      totals[outcome]++;
-      return { kind: t.group.kind, shortId: t.group.shortId, processes: t.group.processes.filter(isStopped).length, outcome, ms: elapsed(t, this.start) };
+    const totals = noOutcomes();
+    const groups = this.tracked.map((t) => {
+      totals[t.outcome ?? 'still-running']++;
+      return groupReport(t, this.start);
     });
     return { groups, totals, ms: Math.round(this.port.now() - this.start), warnings: this.plan.warnings };
   }
-}
-
-function isStopped(p: PlannedProcess): boolean {
-  return p.action.kind === 'signal' || p.action.kind === 'watch';
-}
-
-export function plannedOf(t: Tracked, p: ProcessInfo): PlannedProcess {
-  return t.group.processes.find((planned) => planned.process === p) ?? { process: p, role: 'sidecar', container: t.group.shortId, action: { kind: 'watch' } };
-}
-
-function elapsed(t: Tracked, start: number): number {
-  if (t.doneAt === undefined) return 0;
-  return Math.round(t.doneAt - (t.signalledAt ?? start));
 }

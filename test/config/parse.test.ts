@@ -59,11 +59,16 @@ describe('environment and flags', () => {
       JOBDONE_GRACE: '3s', JOBDONE_SIGNAL: 'int', JOBDONE_SIGNAL_FOR: 'nginx=QUIT, envoy=TERM,', JOBDONE_ONLY: 'sleep',
       JOBDONE_NO_KILL: 'yes', JOBDONE_DRY_RUN: 'ON', JOBDONE_ALLOW_HOST_PID: '0', JOBDONE_LOG_FORMAT: 'json', JOBDONE_VERBOSE: '1',
       JOBDONE_PROC_ROOT: '/host/proc', JOBDONE_TIMEOUT: '1m', JOBDONE_WAIT_FILE: '/a,/b',
+      JOBDONE_STOP_ORDER: 'proxies,senders', JOBDONE_NO_RECOGNIZE: 'true', JOBDONE_NATIVE_SIDECAR: '^envoy$,^vault agent',
+      JOBDONE_KEEP_SIDECARS_ON_FAILURE: 'yes', JOBDONE_TERMINATION_FORMAT: 'json',
     });
-    assert.deepEqual({ ...config.stop, only: String(config.stop.only), signalFor: [...config.stop.signalFor] }, {
+    assert.deepEqual({ ...config.stop, only: String(config.stop.only), signalFor: [...config.stop.signalFor], nativeSidecar: String(config.stop.nativeSidecar) }, {
       only: '/sleep/l', skip: undefined, signal: 'INT', signalFor: [['nginx', 'QUIT'], ['envoy', 'TERM']], graceMs: 3000,
       noKill: true, allowHostPid: false, dryRun: true,
+      stopOrder: [{ name: 'proxies', kind: 'proxies' }, { name: 'senders', kind: 'senders' }], recognize: false,
+      nativeSidecar: '/(?:^envoy$)|(?:^vault agent)/l', keepSidecarsOnFailure: true,
     });
+    assert.equal(config.terminationFormat, 'json');
     assert.deepEqual(config.log, { format: 'json', level: 'debug' });
     assert.equal(config.procRoot, '/host/proc');
     assert.equal(config.timeoutMs, 60_000);
@@ -168,5 +173,33 @@ describe('subcommands and the command', () => {
     assert.throws(() => parseInvocation(['--grace', '--', 'true'], {}), { message: 'option --grace needs a value (DURATION)' });
     assert.match(usage(['--no-kill=yes']), /^option --no-kill takes no value, got "--no-kill=yes"$/);
     assert.match(usage(['--only', '(unclosed']), /^bad regular expression "\(unclosed" for --only \(JOBDONE_ONLY\)/);
+  });
+});
+
+describe('the stop\'s order and scope (issue 17)', () => {
+  it('defaults: senders then proxies, recognition on, no native sidecar, sidecars stopped after a failure, text message', () => {
+    const config = run([]);
+    assert.deepEqual(config.stop.stopOrder, [{ name: 'senders', kind: 'senders' }, { name: 'proxies', kind: 'proxies' }]);
+    assert.equal(config.stop.recognize, true);
+    assert.equal(config.stop.nativeSidecar, undefined);
+    assert.equal(config.stop.keepSidecarsOnFailure, false);
+    assert.equal(config.terminationFormat, 'text');
+  });
+
+  it('--stop-order: all alone; names and patterns; each once', () => {
+    assert.deepEqual(run(['--stop-order', 'all']).stop.stopOrder, [{ name: 'all', kind: 'all' }]);
+    const order = run(['--stop-order', 'fluent-bit, senders,proxy']).stop.stopOrder;
+    assert.deepEqual(order.map((phase) => [phase.name, phase.kind]), [['fluent-bit', 'pattern'], ['senders', 'senders'], ['proxies', 'proxies']]);
+    assert.match(usage(['--stop-order', 'all,proxies']), /bad value "all,proxies" for --stop-order \(JOBDONE_STOP_ORDER\): all is one phase for everything and stands alone/);
+    assert.match(usage(['--stop-order', 'senders,,proxies']), /give phases separated by commas/);
+    assert.match(usage(['--stop-order', 'senders,senders']), /senders is named twice/);
+    assert.match(usage(['--stop-order', '(a']), /bad regular expression "\(a" for --stop-order/);
+  });
+
+  it('--native-sidecar: repeatable, linear-time patterns; --termination-format text or json', () => {
+    const native = run(['--native-sidecar', '^envoy$', '--native-sidecar', 'agent']).stop.nativeSidecar;
+    assert.equal(String(native), '/(?:^envoy$)|(?:agent)/l');
+    assert.match(usage(['--native-sidecar', '(a)\\1']), /cannot be matched in linear time/);
+    assert.match(usage(['--termination-format', 'yaml']), /bad value "yaml" for --termination-format \(JOBDONE_TERMINATION_FORMAT\): use text or json/);
   });
 });

@@ -41,6 +41,7 @@ function tempDir(t: { after(fn: () => void): void }): string {
 const options: StopOptions = {
   only: undefined, skip: undefined, signal: 'TERM', signalFor: new Map(), graceMs: 50,
   noKill: false, allowHostPid: false, dryRun: false,
+  stopOrder: [{ name: 'senders', kind: 'senders' }, { name: 'proxies', kind: 'proxies' }], recognize: true, nativeSidecar: undefined, keepSidecarsOnFailure: false,
 };
 
 test('3: --only/--skip run in linear time: (a+)+$ and sleep.*infinity$ against a 1 MB command line', () => {

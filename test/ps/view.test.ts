@@ -6,6 +6,8 @@ import type { StopOptions } from '../../src/config/config.ts';
 import { buildPod } from '../../src/pod/pod.ts';
 import { scanProcesses } from '../../src/proc/scan.ts';
 import { describeAction, formatPsJson, formatPsText, psView, shorten, type Probe, type PsView } from '../../src/ps/view.ts';
+import { recognizeContainer } from '../../src/recognize/recognize.ts';
+import { phasesOf } from '../../src/stop/phases.ts';
 import { planStop } from '../../src/stop/plan.ts';
 import { stopOptions } from '../helpers/config.ts';
 
@@ -96,4 +98,26 @@ test('JSON output: containers, processes with pid, ppid, uid, comm, cmdline, act
     pid: 15, ppid: 4, uid: 0, comm: 'sleep', cmdline: 'sleep 5', action: { kind: 'signal', signal: 'TERM' },
   });
   assert.deepEqual(parsed.containers[0]!.processes[0]!.action, { kind: 'never', reason: 'pid1' });
+});
+
+test('ps shows the phases, what is recognised (and why), each container\'s endpoint, and the containers left alone', () => {
+  const pod = buildPod(scanProcesses(fixture('pod-v1')), { selfPid: 8 });
+  const options = { ...defaults, nativeSidecar: /^nginx: master/ };
+  const plan = planStop(pod, options, { exited: true });
+  const phased = phasesOf(plan.groups, {
+    order: options.stopOrder, calls: [], signalFor: options.signalFor,
+    // :15020 listens: the Istio proxy is stopped through its endpoint.
+    recognize: (processes) => recognizeContainer(processes, [{ address: '127.0.0.1', port: 15020, inode: 1 }]),
+  });
+  const v = psView(pod, { ...plan, groups: phased.groups }, () => 'ok', phased);
+  assert.deepEqual(v.phases, [{ name: 'senders', containers: ['cccccccccccc'] }, { name: 'proxies', containers: ['bbbbbbbbbbbb'] }]);
+  const istio = v.containers.find((c) => c.id === 'bbbbbbbbbbbb')!;
+  assert.equal(istio.recognized?.sidecar, 'istio');
+  assert.equal(istio.endpoint, 'POST http://127.0.0.1:15020/quitquitquit');
+  const text = formatPsText(v);
+  assert.match(text, /\nphases: senders \(cccccccccccc\), then proxies \(bbbbbbbbbbbb\)\n/);
+  assert.match(text, /sidecar container bbbbbbbbbbbb: would be stopped in phase proxies; recognised as Istio proxy \(pilot-agent \+ envoy\) \(comm pilot-agent[^)]*\); POST http:\/\/127\.0\.0\.1:15020\/quitquitquit first\n/);
+  assert.match(text, /sidecar container dddddddddddd: left alone \(a native sidecar: the kubelet stops it\)\n/);
+  assert.match(text, /never: a native sidecar \(--native-sidecar\): left to the kubelet/);
+  assert.deepEqual(JSON.parse(formatPsJson(v)).phases, v.phases);
 });

@@ -10,14 +10,14 @@ import { createLogger } from '../../src/log/logger.ts';
 import {
   fitMessage, maxMessageBytes, terminationMessage, usageErrorMessage, writeTerminationMessage,
 } from '../../src/report/termination.ts';
-import type { StopReport } from '../../src/stop/report.ts';
+import { howOf, noOutcomes, type StopReport } from '../../src/stop/report.ts';
 
 const report = (groups: StopReport['groups']): StopReport => ({
   groups, ms: 40, warnings: [],
-  totals: { exited: 0, killed: 0, eperm: 0, 'still-running': 0, skipped: 0, 'dry-run': 0 },
+  totals: noOutcomes(),
 });
 type Group = StopReport['groups'][number];
-const sidecar = (shortId: string, outcome: Group['outcome'], ms = 0, processes = 1): Group => ({ kind: 'sidecar', shortId, processes, outcome, ms });
+const sidecar = (shortId: string, outcome: Group['outcome'], ms = 0, processes = 1): Group => ({ kind: 'sidecar', shortId, processes, outcome, ms, how: howOf(outcome, true, false) });
 
 test('success: job status, each sidecar and how it was stopped, time taken', () => {
   const message = terminationMessage({
@@ -42,7 +42,9 @@ test('failures are named: a sidecar it could not signal, one still running, a jo
     outcome: { kind: 'timed-out', afterMs: 1000, then: { kind: 'signaled', signal: 'TERM' } }, status: 124, ms: 1010,
     stopped: { summary: 'sidecars not stopped (boom)' },
   });
-  assert.match(timedOut, /^jobdone: job timed out after 1s and was stopped \(killed by SIGTERM \(exit 143\); exit 124\); exit 124; .*sidecars: sidecars not stopped \(boom\)\n$/);
+  assert.match(timedOut, /^jobdone: job timed out after 1s and was stopped \(killed by SIGTERM\); exit 124; .*sidecars: sidecars not stopped \(boom\)\n$/);
+  // Issue 18 item 19: "(killed by SIGTERM (exit 143); exit 124); exit 124" said the exit status three times, two of them wrong.
+  assert.equal(timedOut.match(/exit \d+/g)?.length, 1, timedOut);
   const notReady = terminationMessage({
     outcome: { kind: 'not-ready', reason: 'readiness gates timed out after 60s' }, status: 124, ms: 60_010,
     stopped: { summary: '', report: report([sidecar('istio0000000', 'exited', 4)]) },

@@ -30,8 +30,9 @@ test('a container that appears after the first look is stopped too', async () =>
     ...on(pod, log),
     kill: (pid, signal) => {
       pod.kill(pid, signal);
-      // The first signal goes out; meanwhile the runtime starts a slow container.
-      late ??= pod.spawn('late');
+      // The first signal goes out; meanwhile the runtime starts a slow container (another
+      // command: one with the stopped container's command line would be the kubelet's restart of it).
+      late ??= pod.spawn('late', { cmdline: ['sleep', '31'] });
     },
   });
   assert.ok(late !== undefined);

@@ -6,20 +6,11 @@ import { parseHttpEndpoint } from '../../src/config/endpoints.ts';
 import type { ShutdownCall } from '../../src/config/gates.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { httpRequest } from '../../src/http/request.ts';
-import { callShutdownEndpoints, callTimeoutMs, signalTiming } from '../../src/stop/shutdown-endpoints.ts';
+import { callTimeoutMs } from '../../src/stop/budget.ts';
+import { callShutdownEndpoints } from '../../src/stop/shutdown-endpoints.ts';
 
-describe('signal timing after shutdown calls', () => {
-  it('no calls: unchanged; none succeeded: signal at once; one did: half the grace to exit, SIGKILL at the end of the grace', () => {
-    assert.deepEqual(signalTiming(10_000, undefined), { waitBeforeSignalMs: 0, graceMs: 10_000 });
-    assert.deepEqual(signalTiming(10_000, { calls: 2, succeeded: 0, ms: 2000 }), { waitBeforeSignalMs: 0, graceMs: 8000 });
-    assert.deepEqual(signalTiming(10_000, { calls: 2, succeeded: 1, ms: 1000 }), { waitBeforeSignalMs: 4000, graceMs: 5000 });
-    assert.deepEqual(signalTiming(1000, { calls: 1, succeeded: 1, ms: 3000 }), { waitBeforeSignalMs: 0, graceMs: 0 });
-    // Calls from presets name their processes: only those containers wait.
-    const owners = new Set(['pilot-agent', 'envoy']);
-    assert.deepEqual(signalTiming(10_000, { calls: 1, succeeded: 1, ms: 0, owners }), { waitBeforeSignalMs: 5000, graceMs: 5000, waitOnlyFor: owners });
-  });
-
-  it('a call takes at most a quarter of the grace, at most 2 s, at least 100 ms', () => {
+describe('the time a shutdown call may take', () => {
+  it('a quarter of what is left of the budget, at most 2 s, at least 100 ms', () => {
     assert.equal(callTimeoutMs(10_000), 2000);
     assert.equal(callTimeoutMs(3000), 750);
     assert.equal(callTimeoutMs(0), 100);
@@ -77,6 +68,7 @@ describe('shutdown calls against real endpoints', () => {
       dryRun: false,
     });
     assert.deepEqual([...(result.owners ?? [])].sort(), ['envoy', 'pilot-agent']);
+    assert.deepEqual(result.answered?.map((call) => call.endpoint.path), ['/ok']);
   });
 
   it('dry run: logs what it would call, calls nothing', async () => {

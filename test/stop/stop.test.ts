@@ -49,9 +49,12 @@ test('stops a pod: plain main, shell main (child signalled, script exits 0), a T
   assert.deepEqual(await exitOf(plain), { code: null, signal: 'SIGTERM' });
   assert.deepEqual(await exitOf(stubborn), { code: null, signal: 'SIGKILL' });
   assert.equal(pod.isAlive(bystander.pid!), true, 'own-container processes the job did not start are left alone');
-  assert.deepEqual(report.totals, { exited: 3, killed: 1, eperm: 0, 'still-running': 0, skipped: 0, 'dry-run': 0 });
+  assert.deepEqual(report.totals, { exited: 3, killed: 1, eperm: 0, 'still-running': 0, skipped: 0, 'dry-run': 0, kubelet: 0, kept: 0 });
   const stubbornGroup = report.groups.find((g) => g.shortId === 'stubborn');
-  assert.ok(stubbornGroup && stubbornGroup.ms >= 300 && stubbornGroup.ms < 2000, `killed after the grace period (${stubbornGroup?.ms} ms)`);
+  // The one budget runs from the start of the stop, before the look and the first signal: the
+  // kill comes 300 ms after that start, a few ms less after this container's signal.
+  assert.ok(stubbornGroup && stubbornGroup.ms >= 200 && stubbornGroup.ms < 2000, `killed after the grace period (${stubbornGroup?.ms} ms)`);
+  assert.ok(report.ms >= 300, `the stop lasted the grace period (${report.ms} ms)`);
 
   const text = lines.join('');
   assert.match(text, new RegExp(`jobdone: sent SIGTERM pid=${shellSleep} comm=sleep container=shell uid=\\d+ signal=TERM\\n`));
