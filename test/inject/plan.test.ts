@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseInvocation } from '../../src/config/parse.ts';
 import type { InjectOptions } from '../../src/inject/options.ts';
-import { detectPresets, findWorkloads, InjectError, planWorkload } from '../../src/inject/plan.ts';
+import { detectPresets, findWorkloads, planWorkload, type Plan } from '../../src/inject/plan.ts';
 
 function options(...argv: string[]): InjectOptions {
   const invocation = parseInvocation(['inject', ...argv], {});
@@ -17,10 +17,16 @@ const job = (spec: Record<string, unknown>, metadata: Record<string, unknown> = 
   spec: { template: { spec: { restartPolicy: 'Never', ...spec } } },
 });
 
-function plan(doc: unknown, ...argv: string[]) {
+function attempt(doc: unknown, ...argv: string[]) {
   const { workloads } = findWorkloads(doc);
   assert.equal(workloads.length, 1);
-  return planWorkload(doc, workloads[0]!, options(...argv));
+  return planWorkload(doc, workloads[0]!, { options: options(...argv), images: () => undefined });
+}
+
+function plan(doc: unknown, ...argv: string[]): Plan {
+  const result = attempt(doc, ...argv);
+  assert.ok(!('problems' in result), JSON.stringify(result));
+  return result;
 }
 
 describe('inject plan', () => {
@@ -50,7 +56,7 @@ describe('inject plan', () => {
 
   it('a volume already named jobdone is refused for --via init, fine for --via baked', () => {
     const doc = job({ containers: [{ name: 'main', command: ['x'] }], volumes: [{ name: 'jobdone', emptyDir: {} }] });
-    assert.throws(() => plan(doc), (error: Error) => error instanceof InjectError && /already has a volume named jobdone/.test(error.message));
+    assert.match(JSON.stringify(attempt(doc)), /already has a volume named jobdone/);
     assert.ok(plan(doc, '--via', 'baked').edits.length > 0);
   });
 

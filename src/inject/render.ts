@@ -1,0 +1,78 @@
+// New text for what inject adds, in the style of the document it goes into: block YAML
+// indented like its neighbours, flow YAML inside flow collections, the document's own line
+// ends, and command words quoted the way the command's first word is.
+import { Document, isScalar, isSeq, stringify, visit, type Node } from 'yaml';
+
+export interface Style {
+  /** '\n' or '\r\n', as the document ends its lines. */
+  newline: string;
+  /** Spaces per level. */
+  indent: number;
+  /** `key:\n  - item` (true) or `key:\n- item` (false). */
+  indentSeq: boolean;
+}
+
+/** How the document indents maps and block sequences and ends its lines. */
+export function detectStyle(source: string): Style {
+  const nested = /^[^\s#-][^\n]*:[ \t]*\r?\n( +)[^\s#-]/m.exec(source);
+  const indented = /^( *)[^\s#-][^\n]*:[ \t]*\r?\n\1 +- /m.exec(source);
+  const flush = /^( *)[^\s#-][^\n]*:[ \t]*\r?\n\1- /m.exec(source);
+  const indentSeq = flush === null || (indented !== null && indented.index < flush.index);
+  return { newline: source.includes('\r\n') ? '\r\n' : '\n', indent: nested ? nested[1]!.length : 2, indentSeq };
+}
+
+/** A value as a YAML node; lists of words (commands, args) in flow style, as manifests spell them. */
+function node(value: unknown, flow: boolean): Node {
+  const doc = new Document();
+  const created = doc.createNode(value, { flow });
+  visit(created, {
+    Seq: (_, seq) => {
+      if (seq.items.length > 0 && seq.items.every((item) => isScalar(item) && typeof item.value === 'string')) seq.flow = true;
+    },
+  });
+  return created;
+}
+
+/** One line of flow YAML, e.g. `{name: jobdone, emptyDir: {}}`. */
+export function renderFlow(value: unknown): string {
+  return stringify(node(value, true), { lineWidth: 0, flowCollectionPadding: false }).trimEnd();
+}
+
+/** `key: value` as block lines, each starting with `indent` spaces, each ending with the newline. */
+export function renderBlockPair(key: string, value: unknown, indent: number, style: Style): string {
+  const doc = new Document({ [key]: null });
+  doc.set(key, node(value, false));
+  return reindent(doc.toString({ indent: style.indent, indentSeq: style.indentSeq, lineWidth: 0, flowCollectionPadding: false }), indent, style);
+}
+
+/** `- item` as block lines at `indent`. */
+export function renderBlockItem(value: unknown, indent: number, style: Style): string {
+  const text = stringify(node(value, false), { indent: style.indent, indentSeq: style.indentSeq, lineWidth: 0, flowCollectionPadding: false });
+  const pad = ' '.repeat(2);
+  const lines = text.replace(/\n$/, '').split('\n').map((line, index) => (index === 0 ? `- ${line}` : `${pad}${line}`));
+  return reindent(`${lines.join('\n')}\n`, indent, style);
+}
+
+function reindent(text: string, indent: number, style: Style): string {
+  const pad = ' '.repeat(indent);
+  return text.replace(/\n$/, '').split('\n').map((line) => `${pad}${line}${style.newline}`).join('');
+}
+
+export type Quote = 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | 'PLAIN';
+
+/** The quoting of a sequence's first word, for words put in front of it. */
+export function quoteOf(seq: Node): Quote {
+  const first = isSeq(seq) ? seq.items[0] : undefined;
+  return isScalar(first) && (first.type === 'QUOTE_DOUBLE' || first.type === 'QUOTE_SINGLE') ? first.type : 'PLAIN';
+}
+
+/** One word as a scalar that reads back as that string, in `quote` where it can be. */
+export function renderWord(word: string, quote: Quote, flow: boolean): string {
+  if (quote === 'QUOTE_SINGLE' && !/[\n\r]/.test(word)) return `'${word.replaceAll("'", "''")}'`;
+  if (quote === 'PLAIN') {
+    const plain = stringify(word, { lineWidth: 0 }).trimEnd();
+    const safe = !/^["'|>]/.test(plain) && !(flow && /[,[\]{}]/.test(plain)) && !plain.includes('\n');
+    if (safe) return plain;
+  }
+  return JSON.stringify(word);
+}
