@@ -45,6 +45,16 @@ function locate(doc: Document, path: Path): Located {
 
 const column = (source: string, offset: number): number => offset - (source.lastIndexOf('\n', offset - 1) + 1);
 
+/** Where the text of a value really ends: its last scalar's end (a collection's range also takes in the comments after it). */
+function contentEnd(node: Node): number {
+  if ((isMap(node) || isSeq(node)) && node.items.length > 0) {
+    const last = node.items.at(-1)!;
+    const inner = (isMap(node) ? ((last as Pair).value ?? (last as Pair).key) : last) as Node | null;
+    if (inner !== null && inner.range !== undefined) return Math.max(contentEnd(inner), node.flow ? node.range![1] : 0);
+  }
+  return node.range![1];
+}
+
 /** Where a new line goes after `last` (a pair or an item): the start of the line after its value, before comments that belong further out. */
 function lineAfter(source: string, last: Node | Pair, indent: number): number {
   const value = (isScalar(last) || isMap(last) || isSeq(last) || isAlias(last) ? last : ((last as Pair).value ?? (last as Pair).key)) as Node;
@@ -53,12 +63,23 @@ function lineAfter(source: string, last: Node | Pair, indent: number): number {
     const newline = source.indexOf('\n', position);
     position = newline === -1 ? source.length : newline + 1;
   }
+  const floor = contentEnd(value);
   for (;;) {
     const start = source.lastIndexOf('\n', position - 2) + 1;
     const line = source.slice(start, position);
-    if (start <= value.range![0] || !/^\s*(#.*)?\r?\n$/.test(line) || (line.trim() !== '' && column(source, start + line.search(/\S/)) >= indent)) return position;
+    if (start < floor || !/^\s*(#.*)?\r?\n$/.test(line) || (line.trim() !== '' && column(source, start + line.search(/\S/)) >= indent)) return position;
     position = start;
   }
+}
+
+/** In a flow collection, the first entry that starts its own line: new entries go on a line of their own before it. */
+function lineStartEntry(source: string, entries: readonly Node[]): { at: number; pad: string } | undefined {
+  for (const entry of entries) {
+    const start = entry.range![0];
+    const lineStart = source.lastIndexOf('\n', start - 1) + 1;
+    if (lineStart > 0 && source.slice(lineStart, start).trim() === '') return { at: lineStart, pad: source.slice(lineStart, start) };
+  }
+  return undefined;
 }
 
 /** Text at a position that may be the end of a file without a final newline. */
@@ -70,6 +91,8 @@ function atLineStart(source: string, position: number, text: string, style: Styl
 function insertKey(source: string, map: YAMLMap, key: string, value: unknown, style: Style): Splice {
   const last = map.items.at(-1);
   if (map.flow) {
+    const own = lineStartEntry(source, map.items.map((pair) => pair.key as Node));
+    if (own !== undefined) return { start: own.at, end: own.at, text: `${own.pad}${key}: ${renderFlow(value)},${style.newline}` };
     const end = last === undefined ? map.range![0] + 1 : ((last.value ?? last.key) as Node).range![1];
     return { start: end, end, text: `${last === undefined ? '' : ', '}${key}: ${renderFlow(value)}` };
   }
@@ -92,6 +115,8 @@ function editNode(source: string, found: Extract<Located, { kind: 'node' }>, edi
     const item = value.at(-1);
     const last = node.items.at(-1) as Node | undefined;
     const word = typeof item === 'string' ? renderWord(item, quoteOf(node), node.flow === true) : undefined;
+    const own = node.flow ? lineStartEntry(source, node.items as Node[]) : undefined;
+    if (own !== undefined) return { start: own.at, end: own.at, text: `${own.pad}${word ?? renderFlow(item)},${style.newline}` };
     if (node.flow) {
       const position = last === undefined ? start + 1 : last.range![1];
       return { start: position, end: position, text: `${last === undefined ? '' : ', '}${word ?? renderFlow(item)}` };
