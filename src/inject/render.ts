@@ -33,13 +33,30 @@ function node(value: unknown, flow: boolean): Node {
   return created;
 }
 
+// Thousands of Jobs in one stream get the same init container: each text is made once.
+const made = new Map<string, string>();
+function memo(key: unknown[], make: () => string): string {
+  const id = JSON.stringify(key);
+  let text = made.get(id);
+  if (text === undefined) {
+    if (made.size > 1000) made.clear();
+    text = make();
+    made.set(id, text);
+  }
+  return text;
+}
+
 /** One line of flow YAML, e.g. `{name: jobdone, emptyDir: {}}`. */
 export function renderFlow(value: unknown): string {
-  return stringify(node(value, true), { lineWidth: 0, flowCollectionPadding: false }).trimEnd();
+  return memo(['flow', value], () => stringify(node(value, true), { lineWidth: 0, flowCollectionPadding: false }).trimEnd());
 }
 
 /** `key: value` as block lines, each starting with `indent` spaces, each ending with the newline. */
 export function renderBlockPair(key: string, value: unknown, indent: number, style: Style): string {
+  return memo(['pair', key, value, indent, style], () => blockPair(key, value, indent, style));
+}
+
+function blockPair(key: string, value: unknown, indent: number, style: Style): string {
   const doc = new Document({ [key]: null });
   doc.set(key, node(value, false));
   return reindent(doc.toString({ indent: style.indent, indentSeq: style.indentSeq, lineWidth: 0, flowCollectionPadding: false }), indent, style);
@@ -47,6 +64,10 @@ export function renderBlockPair(key: string, value: unknown, indent: number, sty
 
 /** `- item` as block lines at `indent`. */
 export function renderBlockItem(value: unknown, indent: number, style: Style): string {
+  return memo(['item', value, indent, style], () => blockItem(value, indent, style));
+}
+
+function blockItem(value: unknown, indent: number, style: Style): string {
   const text = stringify(node(value, false), { indent: style.indent, indentSeq: style.indentSeq, lineWidth: 0, flowCollectionPadding: false });
   const pad = ' '.repeat(2);
   const lines = text.replace(/\n$/, '').split('\n').map((line, index) => (index === 0 ? `- ${line}` : `${pad}${line}`));

@@ -194,7 +194,12 @@ function dropCovered(splices: readonly Splice[]): Splice[] {
 }
 
 /** Spaces before new lines' text: at one position, an inner collection's item goes before an outer map's key. */
-const depth = (splice: Splice): number => (splice.start === splice.end ? /^(?:\r?\n)?( *)/.exec(splice.text)![1]!.length : 0);
+const depth = (splice: Splice): number => {
+  if (splice.start !== splice.end) return 0;
+  const [, spaces, dash] = /^(?:\r?\n)?( *)(- )?/.exec(splice.text)!;
+  // A flush list (`key:\n- item`) is inside the key at its own column.
+  return spaces!.length + (dash === undefined ? 0 : 0.5);
+};
 
 /** The text with the splices made; splices at one position go deepest first, else in their order. */
 export function applySplices(source: string, splices: readonly Splice[]): string {
