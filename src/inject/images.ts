@@ -48,11 +48,12 @@ export function readerFor(options: InjectOptions): ImageReader | undefined {
 export async function readImages(wanted: Iterable<{ image: string; platform: string }>, reader: ImageReader | undefined, timeoutMs: number): Promise<ImageLookup> {
   const answers = new Map<string, ImageAnswer>();
   if (reader !== undefined) {
-    await Promise.all([...wanted].map(async ({ image, platform }) => {
+    const reads = new Map<string, Promise<ImageAnswer>>();
+    for (const { image, platform } of wanted) {
       const id = key(image, platform);
-      if (answers.has(id)) return;
-      answers.set(id, await readOne(reader, image, platform, timeoutMs));
-    }));
+      if (!reads.has(id)) reads.set(id, readOne(reader, image, platform, timeoutMs));
+    }
+    await Promise.all([...reads].map(async ([id, read]) => { answers.set(id, await read); }));
   }
   return (image, platform) => (reader === undefined ? undefined : answers.get(key(image, platform)) ?? { problem: `${image} was not read` });
 }
