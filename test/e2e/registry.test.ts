@@ -164,6 +164,26 @@ describe('inject reads image commands from a real registry on loopback', { skip,
     assert.match(result.stderr, new RegExp(`cannot inject: container main has no command, and its image cannot be read: image ${secured}/private:1: ${secured} answered 401 UNAUTHORIZED for manifests 1; log in \\(docker login ${secured}\\)`));
   });
 
+  it('--image-source podman reads the local engine\'s image (never pulls); a missing one is one line', async () => {
+    const storage = join(dir, 'storage.conf');
+    writeFileSync(storage, `[storage]\ndriver = "vfs"\ngraphroot = "${join(dir, 'storage')}"\nrunroot = "${join(dir, 'run')}"\n`);
+    const saved = { storage: process.env.CONTAINERS_STORAGE_CONF, conf: process.env.CONTAINERS_CONF };
+    process.env.CONTAINERS_STORAGE_CONF = storage;
+    process.env.CONTAINERS_CONF = podmanConfig;
+    try {
+      const found = await inject(['--image-source', 'podman', '--via', 'baked'], job('local', '          image: localhost/local/cmd-only\n'));
+      assert.equal(found.code, 0, found.stderr);
+      assert.match(found.stdout, /command: \[\/jobdone\/jobdone, --, \/bin\/sh, -c, echo hi\]/);
+      const missing = await inject(['--image-source', 'podman'], job('missing', '          image: localhost/not/there:1\n'));
+      assert.equal(missing.code, 125);
+      assert.match(missing.stderr, /image localhost\/not\/there:1: podman image inspect: .*\(inject does not pull: podman pull localhost\/not\/there:1 first\)/);
+    } finally {
+      for (const [key, value] of [['CONTAINERS_STORAGE_CONF', saved.storage], ['CONTAINERS_CONF', saved.conf]] as const) {
+        if (value === undefined) delete process.env[key]; else process.env[key] = value;
+      }
+    }
+  });
+
   it('an unreachable registry (refused, or one that never answers) is one line each, within 15 s', async () => {
     const refused = await freePort();
     const silent: Server = createServer(() => {});
