@@ -72,3 +72,19 @@ describe('inject plan', () => {
     assert.deepEqual(prepend, { op: 'prepend', path: ['spec', 'template', 'spec', 'containers', 0, 'command'], values: ['/jobdone/jobdone', '--preset', 'cloud-sql-proxy', '--'] });
   });
 });
+
+describe('native sidecars', () => {
+  it('a native cloud-sql-proxy without --quitquitquit gets no advice to add it (the kubelet stops it), a classic one does', () => {
+    const proxy = { name: 'sql', image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.0', args: ['proj:region:db'] };
+    const native = plan(job({ containers: [{ name: 'main', command: ['x'] }], initContainers: [{ ...proxy, restartPolicy: 'Always' }] }));
+    assert.equal(native.notes.filter((line) => line.includes('--quitquitquit')).length, 0);
+    const classic = plan(job({ containers: [{ name: 'main', command: ['x'] }, proxy] }));
+    assert.equal(classic.notes.filter((line) => line.includes('has no --quitquitquit')).length, 1);
+  });
+
+  it('--native-sidecar patterns are the whole argv, regex characters escaped', () => {
+    const result = plan(job({ containers: [{ name: 'main', command: ['x'] }], initContainers: [{ name: 'n', restartPolicy: 'Always', command: ['/bin/agent', '--config=/etc/a.(1).yaml'], args: ['-v'] }] }));
+    const prepend = result.edits.find((edit) => edit.op === 'prepend');
+    assert.deepEqual(prepend && 'values' in prepend ? prepend.values : [], ['/jobdone/jobdone', '--native-sidecar', '^/bin/agent --config=/etc/a\\.\\(1\\)\\.yaml -v$', '--']);
+  });
+});
