@@ -93,7 +93,7 @@ export const optionSpecs: readonly OptionSpec[] = [
   { name: 'presets', kind: 'value', metavar: 'auto|none', defaultText: 'auto', for: ['inject'],
     help: 'find --preset values from the manifest (Istio, Linkerd, Dapr annotations; a cloud-sql-proxy container); --preset flags turn it off unless --presets auto is given' },
   { name: 'command-for', kind: 'list', metavar: 'NAME=CMD', for: ['inject'],
-    help: "the command of container NAME when the manifest has none (its image's ENTRYPOINT): words split at spaces, or a JSON array (repeatable)" },
+    help: "the command of container NAME, instead of reading its image: what runs after jobdone's -- (the ENTRYPOINT, and the CMD when the container has no args): words split at spaces, or a JSON array (repeatable)" },
   { name: 'force', kind: 'flag', for: ['inject'],
     help: 'inject even where shareProcessNamespace: false is set' },
   { name: 'help', short: 'h', kind: 'flag', noEnv: true, for: ['run', 'ps', 'sidecar', 'install', 'inject'], help: 'show this help and exit' },

@@ -41,8 +41,10 @@ export async function runInject(options: InjectOptions, io: InjectIo = processIo
   }
   const uninjectable = results.flatMap((result) => result.uninjectable);
   if (uninjectable.length > 0 && !options.skipUninjectable) {
-    for (const item of uninjectable) for (const problem of item.problems) say(`${item.what}: cannot inject: ${problem}`);
-    say(`${uninjectable.length} workload${uninjectable.length === 1 ? '' : 's'} cannot be injected; nothing was written (--skip-uninjectable leaves them unchanged instead)`);
+    const problems = uninjectable.flatMap((item) => item.problems.map((problem) => `${item.what}: cannot inject: ${problem}`));
+    // One problem is one line, as every refusal is; several are one line each and a count.
+    if (problems.length === 1) say(`${problems[0]}; nothing was written (--skip-uninjectable leaves such a workload unchanged)`);
+    else for (const line of [...problems, `${uninjectable.length} workload(s) cannot be injected; nothing was written (--skip-uninjectable leaves them unchanged instead)`]) say(line);
     return ExitCode.jobdoneError;
   }
   for (const result of results) for (const note of result.notes) say(note);

@@ -52,7 +52,7 @@ describe('uninjectable workloads', () => {
     assert.match(lines[0]!, /document 1: Job kube-bench: cannot inject: hostPID: true: the API server refuses shareProcessNamespace/);
     assert.match(lines[1]!, /document 2: Job admission-create: cannot inject: container create has no command, and its image was not read \(--offline\)/);
     assert.match(lines[2]!, /document 3: Job no-share: cannot inject: shareProcessNamespace: false is set/);
-    assert.match(lines[3]!, /3 workloads cannot be injected; nothing was written/);
+    assert.match(lines[3]!, /3 workload\(s\) cannot be injected; nothing was written/);
   });
 
   it('--skip-uninjectable: they pass through byte for byte with one warning each; the others are injected', async () => {
@@ -130,5 +130,13 @@ describe('which container is the job', () => {
 
   it('a bad --container value is refused as a usage error (one line, exit 125 in main)', async () => {
     await assert.rejects(inject(['--container', 'migrate='], twoJobs), /bad value "migrate=" for --container \(JOBDONE_CONTAINER\): give NAME, or WORKLOAD=NAME/);
+  });
+});
+
+describe('one uninjectable workload', () => {
+  it('is one line, as every refusal is, with the way out', async () => {
+    const result = await inject([], kubeBench);
+    assert.equal(result.code, 125);
+    assert.match(result.stderr, /^jobdone: inject: stdin, document 1: Job kube-bench: cannot inject: hostPID: true[^\n]*; nothing was written \(--skip-uninjectable leaves such a workload unchanged\)\n$/);
   });
 });
