@@ -40,10 +40,8 @@ export function injectText(source: string, name: string, context: InjectContext)
     index += 1;
     checkErrors(doc, lines, name);
     const where = `${name}, document ${index}`;
-    const made = injectDocument(source, doc, where, context, result);
-    if (made === undefined) return;
-    if (json !== undefined) result.output = JSON.stringify(made.final, null, json.indent) + json.end;
-    else for (const splice of made.splices) splices.push(splice);
+    const made = injectDocument(source, doc, where, { ...context, json }, result);
+    if (made !== undefined) for (const splice of made) splices.push(splice);
   };
   try {
     for (const token of new Parser(lines.addNewLine).parse(source)) for (const doc of composer.next(token)) handle(doc);
@@ -52,7 +50,7 @@ export function injectText(source: string, name: string, context: InjectContext)
     if (error instanceof RangeError) throw new InjectError(`${name}: nested too deeply to read (${error.message}); inject reads manifests as Kubernetes writes them`);
     throw error;
   }
-  if (json === undefined && splices.length > 0) result.output = applySplices(source, splices);
+  if (splices.length > 0) result.output = applySplices(source, splices);
   return result;
 }
 
@@ -78,7 +76,7 @@ function valueOf(doc: Document.Parsed, where: string): unknown {
 }
 
 /** Plans the workloads of one document; its splices and final value when something changes. */
-function injectDocument(source: string, doc: Document.Parsed, where: string, context: InjectContext, result: InjectResult): { splices: Splice[]; final: unknown } | undefined {
+function injectDocument(source: string, doc: Document.Parsed, where: string, context: InjectContext & { json: string | undefined }, result: InjectResult): Splice[] | undefined {
   // Only documents that can hold workloads are read as values: an alias bomb in a ConfigMap passes through as it came.
   const kind = isYamlMap(doc.contents) ? doc.get('kind') : undefined;
   if (typeof kind !== 'string' || !workloadKinds.has(kind)) return undefined;
@@ -101,17 +99,16 @@ function injectDocument(source: string, doc: Document.Parsed, where: string, con
   if (edits.length === 0) return undefined;
   const final = withEdits(value, edits);
   const [start, end] = isMap(value) && doc.range !== undefined ? [doc.range[0], doc.range[2]] : [0, source.length];
-  return { splices: documentSplices(source, doc, edits, final, detectStyle(source.slice(start, end))), final };
+  return documentSplices(source, doc, edits, final, { ...detectStyle(source.slice(start, end)), json: context.json });
 }
 
-/** JSON input (one object, as kubectl get -o json prints) is written back as JSON with its indentation. */
-function jsonIndent(source: string): { indent: string | number; end: string } | undefined {
+/** JSON input (one object, as kubectl get -o json prints) gets JSON text, indented by the unit it uses. */
+function jsonIndent(source: string): string | undefined {
   if (!/^\s*[{[]/.test(source)) return undefined;
   try {
     JSON.parse(source);
   } catch {
     return undefined;
   }
-  const indent = /^[{[][ \t]*\r?\n([ \t]+)\S/.exec(source.trimStart())?.[1] ?? 2;
-  return { indent, end: /\n$/.test(source) ? '\n' : '' };
+  return /^[{[][ \t]*\r?\n([ \t]+)\S/.exec(source.trimStart())?.[1] ?? '  ';
 }

@@ -10,6 +10,8 @@ export interface Style {
   indent: number;
   /** `key:\n  - item` (true) or `key:\n- item` (false). */
   indentSeq: boolean;
+  /** A JSON document (kubectl get -o json): new text is JSON too, indented by this unit. */
+  json?: string;
 }
 
 /** How the document indents maps and block sequences and ends its lines. */
@@ -49,6 +51,17 @@ function memo(key: unknown[], make: () => string): string {
 /** One line of flow YAML, e.g. `{name: jobdone, emptyDir: {}}`. */
 export function renderFlow(value: unknown): string {
   return memo(['flow', value], () => stringify(node(value, true), { lineWidth: 0, flowCollectionPadding: false }).trimEnd());
+}
+
+/** A value in flow context: flow YAML, or in a JSON document JSON laid out as its own (continuation lines start with `pad`). */
+export function renderInline(value: unknown, style: Style, pad: string): string {
+  if (style.json === undefined) return renderFlow(value);
+  return JSON.stringify(value, null, style.json).replaceAll('\n', `${style.newline}${pad}`);
+}
+
+/** A key in flow context. */
+export function renderKey(key: string, style: Style): string {
+  return style.json === undefined ? key : JSON.stringify(key);
 }
 
 /** `key: value` as block lines, each starting with `indent` spaces, each ending with the newline. */

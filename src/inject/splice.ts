@@ -6,8 +6,9 @@
 // an edit reached through an alias or a merge key writes this container's own copy and never
 // changes another container through a shared anchor.
 import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { flowDeletes } from './flow-delete.ts';
 import { at, type Edit, type Path } from './json.ts';
-import { quoteOf, renderBlockItem, renderBlockPair, renderFlow, renderWord, type Style } from './render.ts';
+import { quoteOf, renderBlockItem, renderBlockPair, renderFlow, renderInline, renderKey, renderWord, type Style } from './render.ts';
 
 export interface Splice { start: number; end: number; text: string }
 
@@ -92,9 +93,9 @@ function insertKey(source: string, map: YAMLMap, key: string, value: unknown, st
   const last = map.items.at(-1);
   if (map.flow) {
     const own = lineStartEntry(source, map.items.map((pair) => pair.key as Node));
-    if (own !== undefined) return { start: own.at, end: own.at, text: `${own.pad}${key}: ${renderFlow(value)},${style.newline}` };
+    if (own !== undefined) return { start: own.at, end: own.at, text: `${own.pad}${renderKey(key, style)}: ${renderInline(value, style, own.pad)},${style.newline}` };
     const end = last === undefined ? map.range![0] + 1 : ((last.value ?? last.key) as Node).range![1];
-    return { start: end, end, text: `${last === undefined ? '' : ', '}${key}: ${renderFlow(value)}` };
+    return { start: end, end, text: `${last === undefined ? '' : ', '}${renderKey(key, style)}: ${renderInline(value, style, '')}` };
   }
   const indent = column(source, map.range![0]);
   return atLineStart(source, lineAfter(source, last!, indent), renderBlockPair(key, value, indent, style), style);
@@ -116,10 +117,10 @@ function editNode(source: string, found: Extract<Located, { kind: 'node' }>, edi
     const last = node.items.at(-1) as Node | undefined;
     const word = typeof item === 'string' ? renderWord(item, quoteOf(node), node.flow === true) : undefined;
     const own = node.flow ? lineStartEntry(source, node.items as Node[]) : undefined;
-    if (own !== undefined) return { start: own.at, end: own.at, text: `${own.pad}${word ?? renderFlow(item)},${style.newline}` };
+    if (own !== undefined) return { start: own.at, end: own.at, text: `${own.pad}${word ?? renderInline(item, style, own.pad)},${style.newline}` };
     if (node.flow) {
       const position = last === undefined ? start + 1 : last.range![1];
-      return { start: position, end: position, text: `${last === undefined ? '' : ', '}${word ?? renderFlow(item)}` };
+      return { start: position, end: position, text: `${last === undefined ? '' : ', '}${word ?? renderInline(item, style, '')}` };
     }
     const indent = column(source, start);
     const lines = word === undefined ? renderBlockItem(item, indent, style) : `${' '.repeat(indent)}- ${word}${style.newline}`;
@@ -132,7 +133,7 @@ function editNode(source: string, found: Extract<Located, { kind: 'node' }>, edi
     const stop = lineAfter(source, found.pair, Number.MAX_SAFE_INTEGER);
     return { start: onlyKeyOnLine ? lineStart : keyStart, end: stop, text: '' };
   }
-  return { start, end, text: renderFlow(at(final, edit.op === 'delete' ? edit.path.slice(0, -1) : edit.path)) };
+  return { start, end, text: renderInline(at(final, edit.op === 'delete' ? edit.path.slice(0, -1) : edit.path), style, '') };
 }
 
 /** Every alias of the document, by the node it stands for. */
@@ -152,8 +153,15 @@ export function documentSplices(source: string, doc: Document, edits: readonly E
   const splices: Splice[] = [];
   let aliases: Map<Node, Alias[]> | undefined;
   const expanded = new Set<Alias>();
+  const flowRemovals = new Map<YAMLMap, { pairs: Set<Pair>; path: Path }>();
   for (const edit of edits) {
     const found = locate(doc, edit.path);
+    if (edit.op === 'delete' && found.kind === 'node' && found.pair !== undefined && isMap(found.parent) && found.parent.flow === true) {
+      const group = flowRemovals.get(found.parent) ?? { pairs: new Set<Pair>(), path: edit.path.slice(0, -1) };
+      group.pairs.add(found.pair);
+      flowRemovals.set(found.parent, group);
+      continue;
+    }
     // An anchored node on the way that aliases elsewhere repeat: those keep the old value, written out.
     for (const node of found.kind === 'node' ? [...found.chain, found.node] : found.chain) {
       if (node.anchor === undefined) continue;
@@ -161,7 +169,7 @@ export function documentSplices(source: string, doc: Document, edits: readonly E
       for (const alias of aliases.get(node) ?? []) {
         if (expanded.has(alias)) continue;
         expanded.add(alias);
-        splices.push({ start: alias.range![0], end: alias.range![1], text: renderFlow(node.toJS(doc)) });
+        splices.push({ start: alias.range![0], end: alias.range![1], text: renderInline(node.toJS(doc), style, '') });
       }
     }
     if (found.kind === 'missing') {
@@ -170,10 +178,13 @@ export function documentSplices(source: string, doc: Document, edits: readonly E
     } else if (found.kind === 'replace') {
       const [start, end] = found.node.range!;
       const nullValue = isScalar(found.node) && found.node.value === null && start === end;
-      splices.push({ start, end, text: `${nullValue ? ' ' : ''}${renderFlow(at(final, found.path))}` });
+      splices.push({ start, end, text: `${nullValue ? ' ' : ''}${renderInline(at(final, found.path), style, '')}` });
     } else {
       splices.push(editNode(source, found, edit, final, style));
     }
+  }
+  for (const [map, { pairs, path }] of flowRemovals) {
+    splices.push(...flowDeletes(source, map, pairs) ?? [{ start: map.range![0], end: map.range![1], text: renderInline(at(final, path), style, '') }]);
   }
   return dropCovered(splices);
 }
@@ -185,7 +196,10 @@ function dropCovered(splices: readonly Splice[]): Splice[] {
   for (const splice of splices) {
     const id = `${splice.start}:${splice.end}:${splice.text}`;
     if (seen.has(id)) continue;
-    const inside = splices.some((other) => other !== splice && other.start <= splice.start && splice.end <= other.end && other.end > other.start && !(other.start === splice.start && other.end === splice.end));
+    // An insertion at either end of a removed or rewritten range stays (new keys after a removed last one).
+    const insertion = splice.start === splice.end;
+    const inside = splices.some((other) => other !== splice && other.end > other.start && !(other.start === splice.start && other.end === splice.end)
+      && (insertion ? other.start < splice.start && splice.end < other.end : other.start <= splice.start && splice.end <= other.end));
     if (inside) continue;
     seen.add(id);
     kept.push(splice);
