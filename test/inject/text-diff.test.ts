@@ -3,7 +3,7 @@
 // or changed are the command lines of the wrapped container (a line diff, computed here as
 // the longest common subsequence of the lines). Everything else inject does is added lines.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
@@ -46,13 +46,14 @@ const cases: Array<[fixture: string, container: string]> = [
   ['style-folded-comments', 'report'],
   ['comments', 'backup'],
   ['job-init', 'main'],
+  ['json', 'export'],
 ];
 
 describe('inject changes only the command lines of the wrapped container', () => {
   for (const [fixture, container] of cases) {
     it(`${fixture}: every other input line is still there, in order, byte for byte`, async () => {
       const dir = join(fixturesDir, fixture);
-      const input = readFileSync(join(dir, 'input.yaml'), 'utf8');
+      const input = readFileSync(join(dir, existsSync(join(dir, 'input.json')) ? 'input.json' : 'input.yaml'), 'utf8');
       const result = await inject(JSON.parse(readFileSync(join(dir, 'args.json'), 'utf8')) as string[], input);
       assert.equal(result.code, 0, result.stderr);
       // Split after each \n so that a CRLF line compares with its \r, and a lost final blank line counts.
