@@ -63,13 +63,13 @@ async function readOne(reader: ImageReader, image: string, platform: string, tim
   try {
     return await reader(image, platform, signal);
   } catch (error) {
-    return { problem: `image ${image}: ${reason(error, signal, timeoutMs)}` };
+    return { problem: `image ${image}: ${reason(error, signal, timeoutMs, parseImageRef(image)?.registry)}` };
   }
 }
 
-function reason(error: unknown, signal: AbortSignal, timeoutMs: number): string {
+function reason(error: unknown, signal: AbortSignal, timeoutMs: number, registry: string | undefined): string {
   if (signal.aborted) return `no answer within ${timeoutMs / 1000}s (--registry-timeout)`;
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code !== undefined) return `cannot reach its registry (${cause.code}${cause.code === 'ENOTFOUND' ? ': no such host' : ''})`;
+  if (cause?.code !== undefined) return `cannot reach its registry ${registry ?? ''} (${cause.code}${cause.code === 'ENOTFOUND' ? ': no such host' : ''})`.replace('  (', ' (');
   return error instanceof Error ? error.message : String(error);
 }

@@ -196,7 +196,7 @@ describe('inject reads image commands from a real registry on loopback', { skip,
       assert.equal(result.code, 125);
       const lines = result.stderr.trimEnd().split('\n');
       assert.equal(lines.length, 3, result.stderr);
-      assert.match(lines[0]!, new RegExp(`image 127.0.0.1:${refused}/x:1: cannot reach its registry \\(ECONNREFUSED\\)`));
+      assert.match(lines[0]!, new RegExp(`image 127.0.0.1:${refused}/x:1: cannot reach its registry 127.0.0.1:${refused} \\(ECONNREFUSED\\)`));
       assert.match(lines[1]!, new RegExp(`image 127.0.0.1:${silentPort}/y:1: no answer within 10s \\(--registry-timeout\\)`));
       assert.ok(seconds < 15, `${seconds} s`);
     } finally {

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { credentialsFor } from '../../src/inject/docker-auth.ts';
 import { parseImageRef } from '../../src/inject/image-ref.ts';
-import { readImages } from '../../src/inject/images.ts';
+import { readerFor, readImages } from '../../src/inject/images.ts';
+import type { InjectOptions } from '../../src/inject/options.ts';
 import { readImageCommand } from '../../src/inject/registry.ts';
 
 describe('image references', () => {
@@ -73,6 +74,16 @@ describe('the registry reader', () => {
     } finally {
       registry.close();
     }
+  });
+
+  it('a registry on loopback that refuses: one reason naming the image and the registry', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const reader = readerFor({ imageSource: 'registry' } as InjectOptions)!;
+    const lookup = await readImages([{ image: `127.0.0.1:${port}/x:1`, platform: 'linux/amd64' }], reader, 5000);
+    assert.deepEqual(lookup(`127.0.0.1:${port}/x:1`, 'linux/amd64'), { problem: `image 127.0.0.1:${port}/x:1: cannot reach its registry 127.0.0.1:${port} (ECONNREFUSED)` });
   });
 
   it('reads each image once per run, however many containers use it', async () => {
