@@ -8,6 +8,7 @@
 import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { flowDeletes } from './flow-delete.ts';
 import { at, type Edit, type Path } from './json.ts';
+import { InjectError } from './plan.ts';
 import { quoteOf, renderBlockItem, renderBlockPair, renderFlow, renderInline, renderKey, renderWord, type Style } from './render.ts';
 
 export interface Splice { start: number; end: number; text: string }
@@ -40,7 +41,9 @@ function locate(doc: Document, path: Path): Located {
       throw new Error(`inject: no collection at ${path.slice(0, depth).join('.')}`);
     }
   }
-  if (node === null || isAlias(node)) return { kind: 'replace', node: node ?? (pair!.key as Node), path, chain };
+  // yaml gives `key:` a null scalar with a range; only an explicit `? key` has no value node at all.
+  if (node === null) throw new InjectError(`a key without a value at ${path.join('.')}: write it as \`key: null\` or give it a value`);
+  if (isAlias(node) || (isScalar(node) && node.value === null)) return { kind: 'replace', node, path, chain };
   return { kind: 'node', node, pair, parent, chain };
 }
 
@@ -176,9 +179,11 @@ export function documentSplices(source: string, doc: Document, edits: readonly E
       const path = [...found.path, found.key];
       if (edit.op !== 'delete') splices.push(insertKey(source, found.map, found.key, at(final, path), style));
     } else if (found.kind === 'replace') {
+      // `key:` (nothing, or a comment after it) has an empty null scalar: keep a space on both sides.
       const [start, end] = found.node.range!;
-      const nullValue = isScalar(found.node) && found.node.value === null && start === end;
-      splices.push({ start, end, text: `${nullValue ? ' ' : ''}${renderInline(at(final, found.path), style, '')}` });
+      const before = start > 0 && !/\s/.test(source[start - 1]!) ? ' ' : '';
+      const after = end < source.length && !/\s/.test(source[end]!) ? ' ' : '';
+      splices.push({ start, end, text: `${before}${renderInline(at(final, found.path), style, '')}${after}` });
     } else {
       splices.push(editNode(source, found, edit, final, style));
     }
