@@ -6,8 +6,8 @@ export type Edit =
   | { op: 'set'; path: Path; value: unknown }
   /** Put items in front of an existing sequence, keeping its style and comments. */
   | { op: 'prepend'; path: Path; values: readonly string[] }
-  /** Add an item at the end of a sequence, creating the sequence when missing. */
-  | { op: 'append'; path: Path; value: unknown }
+  /** Add an item at the end of a sequence (`first`: at its start), creating the sequence when missing. */
+  | { op: 'append'; path: Path; value: unknown; first?: boolean }
   /** Remove a key (what the API server owns, in kubectl get output). */
   | { op: 'delete'; path: Path };
 
@@ -44,7 +44,10 @@ export function withEdits(value: unknown, edits: readonly Edit[]): unknown {
     if (edit.op === 'set') parent[key] = edit.value;
     else if (edit.op === 'delete') delete parent[key];
     else if (edit.op === 'prepend') parent[key] = [...edit.values, ...(parent[key] as unknown[])];
-    else parent[key] = [...(Array.isArray(parent[key]) ? parent[key] : []), edit.value];
+    else {
+      const items = Array.isArray(parent[key]) ? parent[key] : [];
+      parent[key] = edit.first === true ? [edit.value, ...items] : [...items, edit.value];
+    }
   }
   return copy;
 }

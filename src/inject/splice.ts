@@ -5,7 +5,7 @@
 // text says comes from the workload's final value (the plan's edits applied to its JSON), so
 // an edit reached through an alias or a merge key writes this container's own copy and never
 // changes another container through a shared anchor.
-import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { flowDeletes } from './flow-delete.ts';
 import { at, type Edit, type Path } from './json.ts';
 import { InjectError } from './plan.ts';
@@ -114,6 +114,7 @@ function editNode(source: string, found: Extract<Located, { kind: 'node' }>, edi
     const text = node.flow ? words.map((word) => `${word}, `).join('') : words.map((word) => `- ${word}${style.newline}${' '.repeat(column(source, start))}`).join('');
     return { start: node.flow ? first : start, end: node.flow ? first : start, text };
   }
+  if (edit.op === 'append' && isSeq(node) && edit.first === true && node.items.length > 0) return insertFirst(source, node, (at(final, edit.path) as unknown[])[0], style);
   if (edit.op === 'append' && isSeq(node)) {
     const value = at(final, edit.path) as unknown[];
     const item = value.at(-1);
@@ -137,6 +138,18 @@ function editNode(source: string, found: Extract<Located, { kind: 'node' }>, edi
     return { start: onlyKeyOnLine ? lineStart : keyStart, end: stop, text: '' };
   }
   return { start, end, text: renderInline(at(final, edit.op === 'delete' ? edit.path.slice(0, -1) : edit.path), style, '') };
+}
+
+/** An item before a sequence's first: block lines of their own, or in flow its own line or right after `[`. */
+function insertFirst(source: string, seq: YAMLSeq, item: unknown, style: Style): Splice {
+  const first = (seq.items[0] as Node).range![0];
+  if (!seq.flow) {
+    const start = seq.range![0];
+    return { start: source.lastIndexOf('\n', start - 1) + 1, end: source.lastIndexOf('\n', start - 1) + 1, text: renderBlockItem(item, column(source, start), style) };
+  }
+  const own = lineStartEntry(source, seq.items as Node[]);
+  if (own !== undefined) return { start: own.at, end: own.at, text: `${own.pad}${renderInline(item, style, own.pad)},${style.newline}` };
+  return { start: first, end: first, text: `${renderInline(item, style, '')}, ` };
 }
 
 /** Every alias of the document, by the node it stands for. */

@@ -86,7 +86,8 @@ export function waysIn(input: WaysInInput, options: InjectOptions, note: (line: 
   note(`--via init: initContainer ${initContainerName} (${options.image}, Pod Security "restricted"${resources === undefined ? '' : ', small resources as the pod declares them'}) runs jobdone install ${installDir} into emptyDir volume ${volumeName}, mounted read-only at /jobdone in ${mainName}${imageHint(options)}`);
   return [
     { op: 'append', path: [...spec, 'volumes'], value: { name: volumeName, emptyDir: {} } },
-    { op: 'append', path: [...spec, 'initContainers'], value: init },
+    // First: jobdone is in place before any other init container or native sidecar starts.
+    { op: 'append', path: [...spec, 'initContainers'], value: init, first: true },
     { op: 'append', path: [...mainPath, 'volumeMounts'], value: { name: volumeName, mountPath: '/jobdone', readOnly: true } },
   ];
 }
