@@ -60,5 +60,9 @@ RUN arch=$(node -p 'const a = process.env.TARGETARCH || process.arch; a === "amd
 
 FROM scratch
 COPY --from=build /bundle/jobdone /jobdone
+# Not root: Pod Security "restricted" and runAsNonRoot need a numeric non-root user (65532, the
+# "nonroot" user of distroless images; scratch has no /etc/passwd). `jobdone install` writes only
+# into the emptyDir it is given, which Kubernetes creates world-writable.
+USER 65532:65532
 ENTRYPOINT ["/jobdone/jobdone"]
 CMD ["--help"]

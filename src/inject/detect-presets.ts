@@ -62,7 +62,8 @@ export function choosePresets(
     for (const finding of found.filter((one) => one.name === 'cloud-sql-proxy')) {
       const proxy = sidecars.find((container) => finding.because.startsWith(`container ${text(container.name) ?? '(unnamed)'} `));
       const proxyArgs = [...(Array.isArray(proxy?.command) ? proxy.command : []), ...(Array.isArray(proxy?.args) ? proxy.args : [])].map((word) => text(word) ?? '');
-      if (!proxyArgs.some((word) => word === '--quitquitquit' || word.startsWith('--quitquitquit='))) {
+      // A native sidecar is the kubelet's to stop, after the job: no shutdown call, no advice.
+      if (proxy?.restartPolicy !== 'Always' && !proxyArgs.some((word) => word === '--quitquitquit' || word.startsWith('--quitquitquit='))) {
         note(`container ${text(proxy?.name) ?? '(unnamed)'} has no --quitquitquit: the preset's shutdown call will fail and jobdone falls back to SIGTERM (add --quitquitquit and --exit-zero-on-sigterm to its args)`);
       }
     }

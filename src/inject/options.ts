@@ -3,17 +3,27 @@
 // go into the wrapped command as they were given (flags only, in the option table's order,
 // so the same flags always give the same manifest).
 import { optionSpecs } from '../config/options.ts';
+import { parseDuration } from '../duration.ts';
 import { version } from '../version.ts';
+import { parseContainerChoice, type ContainerChoice } from './choose.ts';
 
 export type Via = 'init' | 'image-volume' | 'baked';
 export const vias: readonly Via[] = ['init', 'image-volume', 'baked'];
+export type ImageSource = 'registry' | 'docker' | 'podman' | 'none';
+export const imageSources: readonly ImageSource[] = ['registry', 'docker', 'podman', 'none'];
 
 export interface InjectOptions {
   /** Input files; '-' is stdin. Empty: stdin. */
   files: string[];
   via: Via;
   image: string;
-  container: string | undefined;
+  /** --container values, in order. */
+  containers: ContainerChoice[];
+  skipUninjectable: boolean;
+  imageSource: ImageSource;
+  /** os/arch, e.g. linux/amd64. */
+  platform: string;
+  registryTimeoutMs: number;
   /** Find presets from the manifest. */
   detectPresets: boolean;
   /** Container name -> the command its image's ENTRYPOINT would run. */
@@ -46,13 +56,18 @@ export function injectOptions(raw: Raw, positional: readonly string[]): InjectOp
     throw new InjectOptionError(`bad value ${JSON.stringify(presetsMode)} for --presets (JOBDONE_PRESETS): use auto or none`);
   }
   const explicitPresets = (raw.get('preset') ?? []).flatMap((value) => value.split(',')).map((item) => item.split(':')[0]!.trim()).filter((name) => name !== '' && !name.includes('='));
-  const container = last(raw, 'container');
-  if (container === '') throw new InjectOptionError('--container (JOBDONE_CONTAINER) needs a container name');
+  const containers = (raw.get('container') ?? []).map((value) => {
+    const choice = parseContainerChoice(value);
+    if (choice === undefined) throw new InjectOptionError(`bad value ${JSON.stringify(value)} for --container (JOBDONE_CONTAINER): give NAME, or WORKLOAD=NAME (WORKLOAD: a name or kind/name), e.g. migrate=main`);
+    return choice;
+  });
   return {
     files: [...positional],
     via: via as Via,
     image,
-    container,
+    containers,
+    skipUninjectable: last(raw, 'skip-uninjectable') === 'true',
+    ...imageReading(raw),
     // Explicit --preset flags say which presets the job needs; detection adds to them only when asked.
     detectPresets: presetsMode === 'auto' || (presetsMode === undefined && explicitPresets.length === 0),
     commandFor: commandForOption(raw.get('command-for') ?? []),
@@ -60,6 +75,17 @@ export function injectOptions(raw: Raw, positional: readonly string[]): InjectOp
     jobdoneArgs: runArguments(raw),
     explicitPresets,
   };
+}
+
+function imageReading(raw: Raw): { imageSource: ImageSource; platform: string; registryTimeoutMs: number } {
+  const source = last(raw, 'offline') === 'true' ? 'none' : last(raw, 'image-source') ?? 'registry';
+  if (!(imageSources as readonly string[]).includes(source)) throw new InjectOptionError(`bad value ${JSON.stringify(source)} for --image-source (JOBDONE_IMAGE_SOURCE): use ${imageSources.join(', ')}`);
+  const platform = last(raw, 'platform') ?? 'linux/amd64';
+  if (!/^[a-z0-9]+\/[a-z0-9]+$/.test(platform)) throw new InjectOptionError(`bad value ${JSON.stringify(platform)} for --platform (JOBDONE_PLATFORM): OS/ARCH, e.g. linux/amd64 or linux/arm64`);
+  const timeout = last(raw, 'registry-timeout');
+  const registryTimeoutMs = timeout === undefined ? 10_000 : parseDuration(timeout);
+  if (registryTimeoutMs === undefined || registryTimeoutMs <= 0) throw new InjectOptionError(`bad value ${JSON.stringify(timeout)} for --registry-timeout (JOBDONE_REGISTRY_TIMEOUT): a duration, e.g. 10s`);
+  return { imageSource: source as ImageSource, platform, registryTimeoutMs };
 }
 
 function commandForOption(values: readonly string[]): Map<string, string[]> {

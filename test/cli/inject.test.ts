@@ -23,13 +23,13 @@ const badYaml = 'apiVersion: batch/v1\nkind: Job\nspec:\n  template: [unclosed\n
 const refusals: Array<{ name: string; args: string[]; input: string; mentions: RegExp }> = [
   {
     name: 'a job container without command',
-    args: [], input: fixture('default-container'),
-    mentions: /^jobdone: inject: stdin, document 1: Job train: container trainer has no command, .*--command-for trainer=CMD/,
+    args: ['--offline'], input: fixture('default-container'),
+    mentions: /^jobdone: inject: stdin, document 1: Job train: cannot inject: container trainer has no command, .*--command-for trainer=CMD/,
   },
   {
-    name: 'an unknown --container',
-    args: ['--container', 'nope'], input: job,
-    mentions: /^jobdone: inject: stdin, document 1: Job countdown: no container named "nope" \(--container\); its containers: main, sidecar/,
+    name: 'an unknown --container for this workload',
+    args: ['--container', 'countdown=nope'], input: job,
+    mentions: /^jobdone: inject: stdin, document 1: Job countdown: cannot inject: no container named "nope" \(--container countdown=nope\); its containers: main, sidecar/,
   },
   {
     name: 'bad YAML',
@@ -39,7 +39,7 @@ const refusals: Array<{ name: string; args: string[]; input: string; mentions: R
   {
     name: 'shareProcessNamespace: false set on purpose',
     args: [], input: job.replace('restartPolicy: Never', 'restartPolicy: Never\n      shareProcessNamespace: false'),
-    mentions: /^jobdone: inject: stdin, document 1: Job countdown: shareProcessNamespace: false is set, .*--force/,
+    mentions: /^jobdone: inject: stdin, document 1: Job countdown: cannot inject: shareProcessNamespace: false is set, .*--force/,
   },
   {
     name: 'a bad --via',
@@ -53,8 +53,8 @@ const refusals: Array<{ name: string; args: string[]; input: string; mentions: R
   },
   {
     name: 'one bad document after a good one',
-    args: [], input: `${job}---\n${fixture('default-container')}`,
-    mentions: /^jobdone: inject: stdin, document 2: Job train: container trainer has no command/,
+    args: ['--offline'], input: `${job}---\n${fixture('default-container')}`,
+    mentions: /^jobdone: inject: stdin, document 2: Job train: cannot inject: container trainer has no command/,
   },
 ];
 

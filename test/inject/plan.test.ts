@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseInvocation } from '../../src/config/parse.ts';
 import type { InjectOptions } from '../../src/inject/options.ts';
-import { detectPresets, findWorkloads, InjectError, planWorkload } from '../../src/inject/plan.ts';
+import { detectPresets, findWorkloads, planWorkload, type Plan } from '../../src/inject/plan.ts';
 
 function options(...argv: string[]): InjectOptions {
   const invocation = parseInvocation(['inject', ...argv], {});
@@ -17,10 +17,16 @@ const job = (spec: Record<string, unknown>, metadata: Record<string, unknown> = 
   spec: { template: { spec: { restartPolicy: 'Never', ...spec } } },
 });
 
-function plan(doc: unknown, ...argv: string[]) {
+function attempt(doc: unknown, ...argv: string[]) {
   const { workloads } = findWorkloads(doc);
   assert.equal(workloads.length, 1);
-  return planWorkload(doc, workloads[0]!, options(...argv));
+  return planWorkload(doc, workloads[0]!, { options: options(...argv), images: () => undefined });
+}
+
+function plan(doc: unknown, ...argv: string[]): Plan {
+  const result = attempt(doc, ...argv);
+  assert.ok(!('problems' in result), JSON.stringify(result));
+  return result;
 }
 
 describe('inject plan', () => {
@@ -50,7 +56,7 @@ describe('inject plan', () => {
 
   it('a volume already named jobdone is refused for --via init, fine for --via baked', () => {
     const doc = job({ containers: [{ name: 'main', command: ['x'] }], volumes: [{ name: 'jobdone', emptyDir: {} }] });
-    assert.throws(() => plan(doc), (error: Error) => error instanceof InjectError && /already has a volume named jobdone/.test(error.message));
+    assert.match(JSON.stringify(attempt(doc)), /already has a volume named jobdone/);
     assert.ok(plan(doc, '--via', 'baked').edits.length > 0);
   });
 
@@ -64,5 +70,21 @@ describe('inject plan', () => {
     });
     const prepend = plan(doc).edits.find((edit) => edit.op === 'prepend');
     assert.deepEqual(prepend, { op: 'prepend', path: ['spec', 'template', 'spec', 'containers', 0, 'command'], values: ['/jobdone/jobdone', '--preset', 'cloud-sql-proxy', '--'] });
+  });
+});
+
+describe('native sidecars', () => {
+  it('a native cloud-sql-proxy without --quitquitquit gets no advice to add it (the kubelet stops it), a classic one does', () => {
+    const proxy = { name: 'sql', image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.0', args: ['proj:region:db'] };
+    const native = plan(job({ containers: [{ name: 'main', command: ['x'] }], initContainers: [{ ...proxy, restartPolicy: 'Always' }] }));
+    assert.equal(native.notes.filter((line) => line.includes('--quitquitquit')).length, 0);
+    const classic = plan(job({ containers: [{ name: 'main', command: ['x'] }, proxy] }));
+    assert.equal(classic.notes.filter((line) => line.includes('has no --quitquitquit')).length, 1);
+  });
+
+  it('--native-sidecar patterns are the whole argv, regex characters escaped', () => {
+    const result = plan(job({ containers: [{ name: 'main', command: ['x'] }], initContainers: [{ name: 'n', restartPolicy: 'Always', command: ['/bin/agent', '--config=/etc/a.(1).yaml'], args: ['-v'] }] }));
+    const prepend = result.edits.find((edit) => edit.op === 'prepend');
+    assert.deepEqual(prepend && 'values' in prepend ? prepend.values : [], ['/jobdone/jobdone', '--native-sidecar', '^/bin/agent --config=/etc/a\\.\\(1\\)\\.yaml -v$', '--']);
   });
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -119,6 +119,24 @@ describe('jobdone install', { timeout: 60_000 }, () => {
     }
     assert.equal(readFileSync(file, 'utf8'), 'x');
     assert.deepEqual(readdirSync(scratch).sort(), ['dangling', 'file']);
+  });
+
+  it('as the image\'s non-root user (uid 65532) into a world-writable directory, as an emptyDir is: a runnable copy', { skip: needsRoot }, async (t) => {
+    const scratch = scratchDir(t);
+    chmodSync(scratch, 0o755);
+    // The executable where uid 65532 can read it, as the image's /jobdone is (the worktree may not be).
+    const source = join(scratch, 'source');
+    mkdirSync(source, { mode: 0o755 });
+    copyFileSync(built(), join(source, 'jobdone'));
+    chmodSync(join(source, 'jobdone'), 0o755);
+    const target = join(scratch, 'emptydir');
+    mkdirSync(target);
+    chmodSync(target, 0o777);
+    const result = await runExecutable(join(source, 'jobdone'), ['install', target], { uid: 65532, gid: 65532 });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(statSync(join(target, 'jobdone')).uid, 65532);
+    const copy = await runExecutable(join(target, 'jobdone'), ['--', 'sh', '-c', 'exit 4'], { uid: 65532, gid: 65532 });
+    assert.equal(copy.code, 4, copy.stderr);
   });
 
   it('a directory the user cannot write: exit 125, one line, nothing left behind', { skip: needsRoot }, async (t) => {
