@@ -104,3 +104,7 @@ main(process.argv.slice(2), process.env).then(
     process.exit(ExitCode.jobdoneError);
   },
 );
+
+// The build runs the warm-up once before it takes V8's code cache of this bundle, so the cache
+// holds the stop path compiled (scripts/sea-code-cache.cjs).
+export { warmUp };
