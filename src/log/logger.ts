@@ -31,20 +31,35 @@ export interface LoggerOptions {
 }
 
 let stderrErrorsIgnored = false;
+let pending = '';
 
 /**
  * jobdone's log lines are a courtesy; the job's status and the stop are not. When whoever reads
  * stderr goes away, a write fails with EPIPE, and an unhandled 'error' event on process.stderr
  * made jobdone exit 1 in the middle of the stop (TERM-ignoring sidecars were never SIGKILLed).
  * Write errors are dropped: there is nowhere left to report them.
+ *
+ * Lines written in one synchronous run go out in one write, at its end (a microtask), in order:
+ * the stop sends its signals in one run, and a write per "sent SIGTERM" line (a system call,
+ * and a wake-up of whoever reads the pipe) ran between the kill(2)s, while the processes signalled
+ * first already competed for the CPU. process.exit() writes what is pending ('exit' listener).
  */
 export function writeToStderr(line: string): void {
   if (!stderrErrorsIgnored) {
     stderrErrorsIgnored = true;
     process.stderr.on('error', () => {});
+    process.on('exit', flushStderr);
   }
+  if (pending === '') queueMicrotask(flushStderr);
+  pending += line;
+}
+
+function flushStderr(): void {
+  if (pending === '') return;
+  const text = pending;
+  pending = '';
   try {
-    process.stderr.write(line);
+    process.stderr.write(text);
   } catch {
     // EPIPE and friends, when thrown synchronously: same as above.
   }

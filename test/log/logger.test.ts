@@ -1,6 +1,8 @@
 // The logger: what a line looks like in text and JSON, and which levels are written.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { createLogger, type LogFormat, type Logger, type LogLevel } from '../../src/log/logger.ts';
 
 function capture(format: LogFormat, level: LogLevel): { log: Logger; lines: string[] } {
@@ -65,5 +67,16 @@ describe('json', () => {
     const { log, lines } = capture('json', 'info');
     log.warn('real', { time: 'fake', level: 'debug', message: 'fake', pid: 1 });
     assert.deepEqual(JSON.parse(lines[0]!), { time: '2026-11-30T06:01:02.345Z', level: 'warn', message: 'real', pid: 1 });
+  });
+});
+
+describe('stderr', () => {
+  it('writes the lines of one synchronous run in one write, in order, and what is pending at process.exit()', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./stderr-burst.ts', import.meta.url))], { encoding: 'utf8' });
+    assert.equal(child.status, 3, child.stderr);
+    const expected = [...Array.from({ length: 50 }, (_, i) => `sent SIGTERM ${i + 1}`), 'last line before exit'];
+    assert.deepEqual(child.stderr.trimEnd().split('\n'), expected);
+    // The burst is one write; the last line, written at exit, another.
+    assert.equal(child.stdout, '2 writes\n');
   });
 });
