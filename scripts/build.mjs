@@ -177,10 +177,10 @@ if (targetNode !== hostNode) rmSync(dirname(dirname(dirname(targetNode))), { rec
 execFileSync(process.execPath, [require.resolve('postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob,
   '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
 // The executable must take its own code cache (V8 silently compiles from source otherwise, and
-// each start pays that again): scripts/sea-main.cjs reports it and exits when asked.
+// each start pays that again): scripts/sea-main.cjs reports it (--sea-code-cache-check).
 const selfCheck = (() => {
   try {
-    return execFileSync(exe, [], { env: { ...process.env, JOBDONE_SEA_SELF_CHECK: '1' }, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+    return execFileSync(exe, ['--sea-code-cache-check'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
   } catch (error) {
     return String(error.stdout ?? '').trim() || String(error.stderr ?? error.message).trim().split('\n').pop();
   }

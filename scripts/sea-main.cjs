@@ -7,8 +7,9 @@
 //
 // A cache V8 rejects (another Node version or CPU, other V8 flags) only costs time: V8 then
 // compiles the source as if there were no cache. The build checks that the executable accepts
-// its own: with JOBDONE_SEA_SELF_CHECK=1 this prints whether V8 took the cache and exits
-// (0 accepted, 1 rejected) without running jobdone.
+// its own: `jobdone --sea-code-cache-check` (that argument alone) prints whether V8 took the
+// cache and exits, 0 accepted, 1 rejected. Not an environment variable: one left set in a pod
+// would have ended jobdone before its job ran; without this, that argv is a usage error anyway.
 'use strict';
 const sea = require('node:sea');
 const { Script } = require('node:vm');
@@ -18,7 +19,7 @@ const script = new Script(sea.getAsset('jobdone.js', 'utf8'), {
   // getRawAsset: the blob's bytes in place, no copy (V8 only reads them).
   cachedData: Buffer.from(sea.getRawAsset('jobdone.cache')),
 });
-if (process.env.JOBDONE_SEA_SELF_CHECK === '1') {
+if (process.argv.length === 3 && process.argv[2] === '--sea-code-cache-check') {
   process.stdout.write(`code cache ${script.cachedDataRejected ? 'rejected' : 'accepted'}\n`);
   process.exit(script.cachedDataRejected ? 1 : 0);
 }
