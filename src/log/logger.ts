@@ -45,13 +45,21 @@ let pending = '';
  * first already competed for the CPU. process.exit() writes what is pending ('exit' listener).
  */
 export function writeToStderr(line: string): void {
-  if (!stderrErrorsIgnored) {
-    stderrErrorsIgnored = true;
-    process.stderr.on('error', () => {});
-    process.on('exit', flushStderr);
-  }
+  prepareStderr();
   if (pending === '') queueMicrotask(flushStderr);
   pending += line;
+}
+
+/**
+ * Makes process.stderr (Node creates the stream on first use: about 2 ms, which the first log
+ * line after the job's exit paid) and sets it up as writeToStderr needs; jobdone calls it while
+ * the job runs. Writes nothing.
+ */
+export function prepareStderr(): void {
+  if (stderrErrorsIgnored) return;
+  stderrErrorsIgnored = true;
+  process.stderr.on('error', () => {});
+  process.on('exit', flushStderr);
 }
 
 function flushStderr(): void {
