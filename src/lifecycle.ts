@@ -17,7 +17,7 @@ export interface LifecycleDeps {
   withDeadline(job: RunningJob, timeoutMs: number): RunningJob;
   /** The job just started is jobdone itself (src/job/nested.ts): it does the stop, this one passes its status through. */
   jobIsJobdone(pid: number): boolean;
-  /** Called once the job has started: work that must not delay the start but would delay the stop (src/warm-up.ts). */
+  /** Called once the job has started: work that must not delay the start but would delay the stop (stderr's set-up, src/main.ts). */
   whileJobRuns(): void;
   /** The stop step (src/stop/endpoints-then-signals.ts). */
   stopSidecars(job: { pid: number | undefined }): Promise<SidecarStopSummary>;
