@@ -13,7 +13,8 @@
 #   docker buildx build --platform linux/amd64,linux/arm64 -t jobdone .
 #   podman build --platform linux/amd64,linux/arm64 --manifest jobdone .
 # The build stage runs on the build machine's CPU and cross-builds for the target's (npm run
-# build -- --arch): only the build's final checks run the target's Node, under qemu-user, so the
+# build -- --arch): only the target's Node (making the code cache and the SEA blob) and the
+# build's final checks run under qemu-user, so the
 # build machine needs qemu-user registered with binfmt_misc for the other CPU (Debian:
 # qemu-user-static; Docker Desktop has it). See "How it is built" in CONTRIBUTING.md.
 # ARGs let a build use other base images, e.g. a mirror, or local images where no

@@ -1,7 +1,8 @@
 // Small helpers shared by the benchmark parts (scripts/bench*.ts). Not a test: nothing here
 // asserts; the parts measure, and bench.ts compares against the targets and prints.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,36 @@ export const jobdoneExe = process.env.BENCH_JOBDONE ?? join(repoRoot, 'dist', 'j
  */
 export const baselineExe = process.env.BENCH_BASELINE;
 export const bundleDir = join(repoRoot, 'dist', 'bundle', 'jobdone');
+
+/**
+ * The other CPU's Node binary (the one inside dist/<arch>/jobdone), for the emulated startup
+ * comparison: fetched with npm pack at the lockfile's version and checked against its integrity
+ * (as scripts/build.mjs does), kept in bench/. Undefined when npm cannot get it.
+ */
+export function otherNode(arch: string): string | undefined {
+  const dir = join(repoRoot, 'bench', `node-${arch}`);
+  const node = join(dir, 'node');
+  if (existsSync(node)) return node;
+  const name = `node-linux-${arch}`;
+  const locked = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')).packages?.[`node_modules/${name}`];
+  if (locked?.version === undefined || locked.integrity === undefined) return undefined;
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const packed = JSON.parse(execFileSync('npm', ['pack', `${name}@${locked.version}`, '--json', '--prefer-offline', '--pack-destination', dir],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 }).toString()) as Array<{ filename: string }>;
+    const tarball = join(dir, packed[0]!.filename);
+    const [algorithm, expected] = (locked.integrity as string).split(/-(.*)/s);
+    if (createHash(algorithm!).update(readFileSync(tarball)).digest('base64') !== expected) throw new Error(`${tarball} does not match package-lock.json`);
+    execFileSync('tar', ['-xzf', tarball, '-C', dir, 'package/bin/node']);
+    renameSync(join(dir, 'package', 'bin', 'node'), node);
+    rmSync(tarball);
+    return node;
+  } catch (error) {
+    log(`${name}: ${(error as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;

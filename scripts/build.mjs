@@ -5,15 +5,16 @@
 //   npm run build -- --arch arm64    for the other CPU (x64 or arm64; Docker's amd64 means x64),
 //                                    on any host; arguments after `--` go to `npm pack`
 //
-// esbuild bundles src/ into one CommonJS file (SEA main scripts must be CJS), the pinned Node 24
-// binary makes the SEA blob (blob and binary must be the same Node version), a stripped copy of
-// the target's Node 24 binary gets the blob injected with postject. All offline once npm's cache
-// holds the packages; runs on a Node 20 host.
+// esbuild bundles src/ into one CommonJS file; the target's pinned Node 24 binary runs it once
+// (`--version`, then the warm-up) and takes V8's code cache of it (scripts/sea-code-cache.cjs),
+// then makes the SEA blob: scripts/sea-main.cjs as the main script, bundle and cache as assets
+// (blob and binary must be the same Node version); a stripped copy of that Node binary gets the
+// blob injected with postject. All offline once npm's cache holds the packages; runs on a Node
+// 20 host.
 //
-// Cross-building: the blob holds the script and the config, nothing compiled, because the build
-// turns off useSnapshot and useCodeCache (those hold V8 data of one CPU). The blob the host's Node
-// makes is byte-identical to the one the target's Node makes (each cross build checks it, running
-// the target's Node under qemu-user), so the host's Node makes the blob for both CPUs.
+// Cross-building: a code cache is V8 data of one Node build and CPU, so the target's own Node,
+// under qemu-user, makes cache and blob; the build then runs the finished executable (under
+// qemu-user too) to check that it accepts its cache.
 // Not @yao-pkg/pkg: it downloads patched base binaries (or Node's source) from
 // the internet, its SEA mode needs Node 22 to run, and underneath it runs this
 // same postject step.
@@ -112,23 +113,44 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const targetNode = nodeOf(arch);
 
-step(`bundling src/main.ts with esbuild (${relative(root, bundle)}: the SEA main script, and the npm bin for plain Node)`);
+step(`bundling src/main.ts with esbuild (${relative(root, bundle)}: the program the SEA runs, and the npm bin for plain Node)`);
 await bundleMain(bundle);
 chmodSync(bundle, 0o755);
 
-step(`making the SEA blob with this machine's ${execFileSync(hostNode, ['--version']).toString().trim()}`);
+// The code cache is V8 data of one Node build and CPU: the target's own Node makes it (under
+// qemu-user when cross-building), with the V8 flags the executable runs with (the SEA's execArgv).
+// The inspector's address (why: the comment on execArgv below); the code cache is made under the same options.
+const seaExecArgv = ['--inspect-port=[ff0e::1]:9229'];
+const seaSource = join(out, 'jobdone.sea.js');
+const seaCache = join(out, 'jobdone.sea.cache');
+const runTarget = (args, what) => {
+  try {
+    return execFileSync(targetNode, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root }).toString();
+  } catch (error) {
+    const why = String(error.stderr ?? '').trim().split('\n').pop() || error.message;
+    if (targetNode === hostNode) fail(`${what} failed: ${why}`);
+    return fail(`${what} failed (${why}): cross-building runs the ${arch} node, which needs qemu-user-static registered with binfmt_misc and the ${arch} libc (libc6:${target.debian}, libstdc++6:${target.debian})`);
+  }
+};
+step(`making V8's code cache of the bundle with the ${arch} ${runTarget(['--version'], `running the ${arch} node`).trim()}${targetNode === hostNode ? '' : ' (under qemu-user)'}`);
+runTarget([...seaExecArgv, join(root, 'scripts', 'sea-code-cache.cjs'), bundle, seaSource, seaCache], 'making the code cache');
+
+step(`making the SEA blob with the same node`);
 const seaConfig = join(out, 'sea-config.json');
 writeFileSync(seaConfig, JSON.stringify({
-  main: bundle,
+  // A small main that runs the bundle (an asset) with its code cache (an asset): see the file.
+  main: join(root, 'scripts', 'sea-main.cjs'),
   output: blob,
   disableExperimentalSEAWarning: true,
-  // Both off: a snapshot or code cache is V8 data for one CPU, and cross-building needs a blob
-  // that any CPU's Node 24 reads (see the top of this file).
+  assets: { 'jobdone.js': seaSource, 'jobdone.cache': seaCache },
+  // Node's own snapshot and code cache stay off: scripts/sea-main.cjs brings a better cache
+  // (docs/performance.md), and a startup snapshot would freeze module-level state at build time.
   useSnapshot: false,
   useCodeCache: false,
   // NODE_OPTIONS belongs to the job: a Node job image's `--require /app/tracing.js` or
   // `--inspect` must not be applied to jobdone itself (it failed to start, or took the job's
-  // inspector port). The job still gets NODE_OPTIONS in its environment, untouched.
+  // inspector port). The job still gets NODE_OPTIONS in its environment, untouched. It also
+  // keeps V8 flags out, which would make V8 reject the code cache.
   execArgvExtension: 'none',
   // SIGUSR1 opens Node's inspector, a debugger that runs any code as jobdone (root with
   // CAP_KILL over the pod), on 127.0.0.1:9229, which every container of the pod can reach.
@@ -140,23 +162,9 @@ writeFileSync(seaConfig, JSON.stringify({
   // container with NET_ADMIN (ip addr add 0.0.0.1/32 dev lo, or net.ipv4.ip_nonlocal_bind=1).
   // Not --disable-sigusr1: with it Node 24 keeps SIGUSR1 blocked in every thread (it never calls
   // StartDebugSignalHandler, which unblocks it), so jobdone could never forward it to the job.
-  execArgv: ['--inspect-port=[ff0e::1]:9229'],
+  execArgv: seaExecArgv,
 }, null, 2));
-execFileSync(hostNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
-if (targetNode !== hostNode) {
-  // The claim cross-building rests on, checked at each cross build: the target's own Node (under
-  // qemu-user, as the bundle's check below needs anyway) makes the same bytes.
-  const own = join(out, 'jobdone.target.blob');
-  writeFileSync(seaConfig, JSON.stringify({ ...JSON.parse(readFileSync(seaConfig, 'utf8')), output: own }, null, 2));
-  try {
-    execFileSync(targetNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
-  } catch (error) {
-    fail(`the ${arch} node cannot run here (${String(error.stderr ?? error.message).trim().split('\n').pop()}): cross-building needs qemu-user-static registered with binfmt_misc and the ${arch} libc (libc6:${target.debian}, libstdc++6:${target.debian})`);
-  }
-  if (!readFileSync(own).equals(readFileSync(blob))) fail(`the SEA blob of this machine's Node differs from the one the ${arch} Node makes: the blob must hold no CPU-specific data (useSnapshot, useCodeCache)`);
-  rmSync(own);
-  step(`the ${arch} Node makes the same blob, byte for byte`);
-}
+runTarget(['--experimental-sea-config', seaConfig], 'making the SEA blob');
 
 step(`injecting the blob into a stripped copy of the ${arch} node binary`);
 copyFileSync(targetNode, exe);
@@ -173,7 +181,17 @@ try {
 if (targetNode !== hostNode) rmSync(dirname(dirname(dirname(targetNode))), { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve('postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob,
   '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
-step(`${relative(root, exe)} ready (${(statSync(exe).size / 1e6).toFixed(1)} MB uncompressed)`);
+// The executable must take its own code cache (V8 silently compiles from source otherwise, and
+// each start pays that again): scripts/sea-main.cjs reports it (--sea-code-cache-check).
+const selfCheck = (() => {
+  try {
+    return execFileSync(exe, ['--sea-code-cache-check'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  } catch (error) {
+    return String(error.stdout ?? '').trim() || String(error.stderr ?? error.message).trim().split('\n').pop();
+  }
+})();
+if (selfCheck !== 'code cache accepted') fail(`${relative(root, exe)} does not take its code cache (${selfCheck}): the cache must be made by the Node that goes into it, with the SEA's execArgv`);
+step(`${relative(root, exe)} ready (${(statSync(exe).size / 1e6).toFixed(1)} MB uncompressed), its code cache accepted`);
 
 // The same executable with its glibc and libstdc++, for images without glibc
 // (scratch, distroless/static, Alpine): see scripts/bundle.mjs.

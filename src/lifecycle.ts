@@ -17,8 +17,6 @@ export interface LifecycleDeps {
   withDeadline(job: RunningJob, timeoutMs: number): RunningJob;
   /** The job just started is jobdone itself (src/job/nested.ts): it does the stop, this one passes its status through. */
   jobIsJobdone(pid: number): boolean;
-  /** Called once the job has started: work that must not delay the start but would delay the stop (src/warm-up.ts). */
-  whileJobRuns(): void;
   /** The stop step (src/stop/stop-after-job.ts), told the status jobdone will exit with (--keep-sidecars-on-failure). */
   stopSidecars(job: { pid: number | undefined; status: number }): Promise<SidecarStopSummary>;
   /** Last step: the termination message (src/report/termination.ts). */
@@ -36,7 +34,6 @@ export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Prom
   const job = config.timeoutMs === undefined ? started : deps.withDeadline(started, config.timeoutMs);
   if (job.pid !== undefined) signals.deliverTo(job.pid);
   if (job.pid !== undefined && deps.jobIsJobdone(job.pid)) return passStatusThrough(job.pid, job.outcome, signals, deps.log);
-  deps.whileJobRuns();
   const outcome = await job.outcome;
   signals.detach();
   logJobOutcome(deps.log, outcome, job.pid);

@@ -1,12 +1,14 @@
-// Runs the lifecycle's stop step (src/stop/endpoints-then-signals.ts) once on a made-up pod while
-// the job runs (LifecycleDeps.whileJobRuns). V8 compiles a function on its first call, and a cold
-// jobdone spent about as long compiling the scan, the plan, the stop and the log formatters as
-// running them, between the job's exit and the first signal (bench: 50 sidecars, last signal sent
-// 17 -> 14 ms after the job's exit). Nothing here touches another process, a signal handler or
+// Runs the lifecycle's stop step (src/stop/endpoints-then-signals.ts) on a made-up pod, at build
+// time: scripts/sea-code-cache.cjs runs it before it takes V8's code cache of the bundle, so the
+// executable starts with the scan, the plan, the stop and the log formatters compiled. V8
+// compiles a function on its first call, and a cold jobdone spent about as long compiling them as
+// running them, between the job's exit and the first signal. (It used to run in every jobdone
+// while the job ran; with the code cache that bought no measurable latency and cost 4.6 MB of
+// peak RSS: docs/performance.md.) Nothing here touches another process, a signal handler or
 // stdio: the pod is an in-memory /proc (src/proc/memory-proc-fs.ts), kill() only removes a
 // container from it, log lines go nowhere; the one real read is our own stat.
-// A V8 startup snapshot built with this warm-up did better still (11.5 ms, 3 ms faster start)
-// but costs 9 MB of RSS and freezes module-level state at build time; see docs/performance.md.
+// A V8 startup snapshot built with this warm-up cost 9 MB of RSS and freezes module-level state
+// at build time; see docs/performance.md.
 import { parseInvocation } from './config/parse.ts';
 import { createLogger } from './log/logger.ts';
 import { MemoryProcFs, type MemoryProcess } from './proc/memory-proc-fs.ts';

@@ -42,7 +42,6 @@ function fakes(ready: ReadyOutcome, outcome: JobOutcome = { kind: 'exited', code
     },
     log: createLogger({ format: 'text', level: 'info', write: (line) => lines.push(line) }),
     now: () => 0,
-    whileJobRuns: () => events.push('whileJobRuns'),
     finished: () => events.push('finished'),
   };
   return { deps, events, lines };
@@ -55,7 +54,7 @@ describe('lifecycle', () => {
   it('ready: signal handlers, then the wait, then the job', async () => {
     const f = fakes({ kind: 'ready' });
     assert.equal(await runLifecycle(config, f.deps), 5);
-    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'deliverTo 42', 'whileJobRuns', 'detach', 'stopSidecars 42', 'finished']);
+    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'deliverTo 42', 'detach', 'stopSidecars 42', 'finished']);
   });
 
   it('a job that is jobdone itself: signals still reach it, its status passes through, no second stop, no second termination message, one line', async () => {
@@ -86,7 +85,7 @@ describe('lifecycle', () => {
   it('a job that cannot start gives 127, one error line, and the sidecars are still stopped so the pod ends', async () => {
     const f = fakes({ kind: 'ready' }, { kind: 'not-started', code: 127, reason: 'command "x" not found in PATH (ENOENT)' }, 'not started');
     assert.equal(await runLifecycle(config, f.deps), 127);
-    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'whileJobRuns', 'detach', 'stopSidecars undefined', 'finished']);
+    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'detach', 'stopSidecars undefined', 'finished']);
     assert.match(f.lines.join(''), /error: cannot start the job: command "x" not found in PATH/);
   });
 
@@ -99,7 +98,7 @@ describe('lifecycle', () => {
       return job;
     };
     assert.equal(await runLifecycle(timedConfig, f.deps), 5);
-    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'withDeadline 30000', 'deliverTo 42', 'whileJobRuns', 'detach', 'stopSidecars 42', 'finished']);
+    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'withDeadline 30000', 'deliverTo 42', 'detach', 'stopSidecars 42', 'finished']);
     const untimed = fakes({ kind: 'ready' });
     untimed.deps.withDeadline = () => assert.fail('no --timeout, no deadline');
     assert.equal(await runLifecycle(config, untimed.deps), 5);

@@ -9,18 +9,44 @@ import { writeSync } from 'node:fs';
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * How long one line may wait for a full pipe that someone else made non-blocking (a Node job
- * sets O_NONBLOCK on it too) before the rest of the line is dropped: log lines are a courtesy,
+ * How long one write (the lines of one synchronous run) may wait for a full pipe that someone else made non-blocking (a Node job
+ * sets O_NONBLOCK on it too) before the rest of it is dropped: log lines are a courtesy,
  * the stop is not. On a blocking fd write(2) itself waits, as it does for tini or GNU timeout.
  */
 export const maxWaitMs = 5000;
 
+let pending = '';
+let flushAtExit = false;
+
 /**
- * Writes all of line to fd 2. Errors are dropped: when whoever reads stderr has gone (EPIPE),
- * there is nowhere left to report them, and the job's status and the stop must go on.
+ * Queues line for fd 2. Lines written in one synchronous run go out in one write, at its end (a
+ * microtask), in order: the stop sends its signals in one run, and a write per "sent SIGTERM"
+ * line (a system call, and a wake-up of whoever reads the pipe) ran between the kill(2)s, while
+ * the processes signalled first already competed for the CPU. process.exit() writes what is
+ * pending ('exit' listener).
  */
 export function writeToStderr(line: string): void {
-  const bytes = Buffer.from(line);
+  if (!flushAtExit) {
+    flushAtExit = true;
+    process.on('exit', flushStderr);
+  }
+  if (pending === '') queueMicrotask(flushStderr);
+  pending += line;
+}
+
+function flushStderr(): void {
+  if (pending === '') return;
+  const text = pending;
+  pending = '';
+  writeAll(text);
+}
+
+/**
+ * Writes all of text to fd 2. Errors are dropped: when whoever reads stderr has gone (EPIPE),
+ * there is nowhere left to report them, and the job's status and the stop must go on.
+ */
+function writeAll(text: string): void {
+  const bytes = Buffer.from(text);
   let done = 0;
   let waitedMs = 0;
   while (done < bytes.length) {

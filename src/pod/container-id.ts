@@ -2,14 +2,15 @@
 // has one (12 characters, as `docker ps` and `crictl ps` print it), else the last path element,
 // else a stable hash of the whole cgroup file.
 
-const hex64 = /[0-9a-f]{64}/;
-const runtimePrefix = /^(?:docker|cri-containerd|crio|libpod|containerd)-/;
+// Plain string code, no regular expressions: V8 compiles each one on its first use, which
+// cost about 20 ms of an emulated (qemu-user) start for these two.
+const runtimePrefixes = ['docker-', 'cri-containerd-', 'crio-', 'libpod-', 'containerd-'];
 
 export function shortContainerId(cgroup: string): string {
   const paths = cgroupLines(cgroup);
   for (const { path } of paths) {
-    const id = hex64.exec(path);
-    if (id !== null) return id[0].slice(0, 12);
+    const id = firstHex64(path);
+    if (id !== undefined) return id.slice(0, 12);
   }
   // Prefer the unified (v2) line; on v1 the first line with a meaningful last element.
   const ordered = [...paths.filter((l) => l.hierarchy === '0'), ...paths.filter((l) => l.hierarchy !== '0')];
@@ -46,8 +47,22 @@ function cgroupLines(cgroup: string): { hierarchy: string; path: string }[] {
   return lines;
 }
 
+/** The first run of 64 lowercase hex digits, as /[0-9a-f]{64}/ finds it. */
+function firstHex64(path: string): string | undefined {
+  let run = 0;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    run = (c >= 48 && c <= 57) || (c >= 97 && c <= 102) ? run + 1 : 0;
+    if (run === 64) return path.slice(i - 63, i + 1);
+  }
+  return undefined;
+}
+
 function lastElement(path: string): string | undefined {
-  const element = path.slice(path.lastIndexOf('/') + 1).replace(/\.scope$/, '').replace(runtimePrefix, '');
+  let element = path.slice(path.lastIndexOf('/') + 1);
+  if (element.endsWith('.scope')) element = element.slice(0, -'.scope'.length);
+  const prefix = runtimePrefixes.find((p) => element.startsWith(p));
+  if (prefix !== undefined) element = element.slice(prefix.length);
   return element === '' || element === '.' || element === '..' ? undefined : element;
 }
 

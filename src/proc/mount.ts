@@ -8,7 +8,9 @@ export function readProcMount(procRoot: string, fs: ProcFs = nodeProcFs): ProcMo
   let mountinfo: string;
   let where: string;
   try {
-    where = realpathSync(procRoot);
+    // .native: one realpath(3) call; the JS version lstat()s each path element (a few ms under
+    // qemu-user, where every JavaScript line is emulated).
+    where = realpathSync.native(procRoot);
     mountinfo = fs.readText('/proc/self/mountinfo', 1024 * 1024);
   } catch {
     return {};
@@ -22,7 +24,8 @@ export function hidepidOf(mountinfo: string, mountPoint: string): string | undef
   for (const line of mountinfo.split('\n')) {
     const fields = line.split(' ');
     const dash = fields.indexOf('-');
-    if (dash < 0 || unescape(fields[4] ?? '') !== mountPoint || fields[dash + 1] !== 'proc') continue;
+    // The cheap test first: most lines are not proc mounts.
+    if (dash < 0 || fields[dash + 1] !== 'proc' || unescape(fields[4] ?? '') !== mountPoint) continue;
     const option = (fields[dash + 3] ?? '').split(',').find((o) => o.startsWith('hidepid='));
     const value = option?.slice('hidepid='.length);
     hidepid = value === undefined || value === '0' || value === 'off' ? undefined : value;
@@ -32,5 +35,7 @@ export function hidepidOf(mountinfo: string, mountPoint: string): string | undef
 
 /** mountinfo writes space, tab, newline and backslash in paths as octal escapes (\040). */
 function unescape(path: string): string {
+  // Most paths have no escape: no regular expression to compile then.
+  if (!path.includes('\\')) return path;
   return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { createLogger, type LogFormat, type Logger, type LogLevel } from '../../src/log/logger.ts';
 import { repoRoot } from '../helpers/jobdone.ts';
 
@@ -85,5 +86,16 @@ describe("Node's own warnings", () => {
       const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, JOBDONE_LOG_FORMAT: format } });
       assert.match(result.stderr, expected);
     }
+  });
+});
+
+describe('stderr', () => {
+  it('writes the lines of one synchronous run in one write, in order, and what is pending at process.exit()', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./stderr-burst.ts', import.meta.url))], { encoding: 'utf8' });
+    assert.equal(child.status, 3, child.stderr);
+    const expected = [...Array.from({ length: 50 }, (_, i) => `sent SIGTERM ${i + 1}`), 'last line before exit'];
+    assert.deepEqual(child.stderr.trimEnd().split('\n'), expected);
+    // The burst is one write; the last line, written at exit, another.
+    assert.equal(child.stdout, '2 writes\n');
   });
 });
