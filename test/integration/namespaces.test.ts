@@ -6,8 +6,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { cleanEnv, isAlive, jobdoneArgv, runJobdone } from '../helpers/jobdone.ts';
+import { asRoot, cannotRun } from '../helpers/skip.ts';
 
-const rootReason = process.getuid?.() === 0 ? undefined : 'needs root (unshare, cgroups)';
+const rootReason = cannotRun('the namespace tests', process.getuid?.() === 0 ? undefined : 'needs root (unshare, cgroups)', asRoot);
 
 describe('pods jobdone must leave alone', { skip: rootReason, timeout: 30_000 }, () => {
   it('without shareProcessNamespace (jobdone is PID 1): says once that it is missing, exits with the job\'s status', async () => {
