@@ -39,6 +39,14 @@ const onPath = (name) => (process.env.PATH ?? '').split(delimiter).some((dir) =>
   }
 });
 
+/** What missingTools looks at; a test passes a made-up machine. */
+const thisMachine = {
+  arch: process.arch,
+  onPath,
+  exists: existsSync,
+  enabled: (handler) => existsSync(handler) && readFileSync(handler, 'utf8').startsWith('enabled'),
+};
+
 /**
  * What the build for arch lacks on this machine, as one line naming the Debian packages to
  * install (undefined when nothing): strip (the other CPU's strip for a cross build), patchelf
@@ -47,16 +55,16 @@ const onPath = (name) => (process.env.PATH ?? '').split(delimiter).some((dir) =>
  * container (the Dockerfile's build stage) it is not, yet the host's emulator runs the other
  * CPU's programs; the build's own run of the target's Node then says what is wrong.
  */
-export function missingTools(arch, withBundle) {
+export function missingTools(arch, withBundle, machine = thisMachine) {
   const target = architectures[arch];
-  const cross = arch !== process.arch;
+  const cross = arch !== machine.arch;
   const missing = [];
   const strip = cross ? `${target.triplet}-strip` : 'strip';
-  if (!onPath(strip)) missing.push([strip, cross ? target.binutils : 'binutils']);
-  if (withBundle && !onPath('patchelf')) missing.push(['patchelf (for --bundle)', 'patchelf']);
-  if (cross && !existsSync(target.interpreter)) missing.push([`the ${arch} libc (${target.interpreter})`, `libc6:${target.debian} libstdc++6:${target.debian}`]);
+  if (!machine.onPath(strip)) missing.push([strip, cross ? target.binutils : 'binutils']);
+  if (withBundle && !machine.onPath('patchelf')) missing.push(['patchelf (for --bundle)', 'patchelf']);
+  if (cross && !machine.exists(target.interpreter)) missing.push([`the ${arch} libc (${target.interpreter})`, `libc6:${target.debian} libstdc++6:${target.debian}`]);
   const handler = `/proc/sys/fs/binfmt_misc/${target.qemu}`;
-  if (cross && existsSync('/proc/sys/fs/binfmt_misc/status') && !(existsSync(handler) && readFileSync(handler, 'utf8').startsWith('enabled'))) {
+  if (cross && machine.exists('/proc/sys/fs/binfmt_misc/status') && !machine.enabled(handler)) {
     missing.push([`qemu-user for ${arch} (no enabled ${handler})`, 'qemu-user-static binfmt-support']);
   }
   if (missing.length === 0) return undefined;
