@@ -17,11 +17,11 @@ export function arm64ToolsMissing(): string | undefined {
   if (process.arch === 'arm64') return undefined;
   const missing: string[] = [];
   const handler = '/proc/sys/fs/binfmt_misc/qemu-aarch64';
-  if (!(existsSync(handler) && readFileSync(handler, 'utf8').startsWith('enabled'))) missing.push(`qemu-user for arm64 (no enabled ${handler})`);
-  if (!existsSync('/lib/ld-linux-aarch64.so.1')) missing.push('the arm64 libc (libc6:arm64, libstdc++6:arm64; dpkg --add-architecture arm64)');
-  if (!onPath('aarch64-linux-gnu-strip')) missing.push('aarch64-linux-gnu-strip (binutils-aarch64-linux-gnu)');
+  if (!(existsSync(handler) && readFileSync(handler, 'utf8').startsWith('enabled'))) missing.push('qemu-user-static (no enabled binfmt_misc qemu-aarch64)');
+  if (!existsSync('/lib/ld-linux-aarch64.so.1')) missing.push('libc6:arm64 and libstdc++6:arm64 (dpkg --add-architecture arm64)');
+  if (!onPath('aarch64-linux-gnu-strip')) missing.push('binutils-aarch64-linux-gnu');
   if (!onPath('file')) missing.push('file');
-  if (!existsSync(arm64Busybox)) missing.push(`the arm64 busybox in ${arm64Busybox} (scripts/arm64-tools.sh)`);
+  if (!existsSync(arm64Busybox)) missing.push('the arm64 busybox in .cache/arm64 (scripts/arm64-tools.sh)');
   return missing.length === 0 ? undefined : `arm64 under emulation needs ${missing.join(', ')}`;
 }
 
