@@ -33,8 +33,8 @@ export function summary(records) {
   const fixable = [...groups.keys()].filter((key) => key !== '').sort();
   const count = (group) => `${group.tests.size} ${group.tests.size === 1 ? 'test or suite' : 'tests and suites'}`;
   const lines = [];
-  if (fixable.length === 0) lines.push('== skipped: nothing this machine lacks; everything else ran');
-  else lines.push(`== skipped: what this machine cannot run (${fixable.length} ${fixable.length === 1 ? 'group' : 'groups'}); everything else ran`);
+  if (fixable.length === 0) lines.push('== skipped: nothing for want of anything on this machine');
+  else lines.push(`== skipped: what this machine cannot run (${fixable.length} ${fixable.length === 1 ? 'group' : 'groups'})`);
   for (const key of fixable) {
     const group = groups.get(key);
     lines.push(`   ${count(group)}: ${[...group.reasons].join('; ')}`);
