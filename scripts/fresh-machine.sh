@@ -18,7 +18,8 @@
 # `nsenter --mount` lands in the host's /, which the pod sandbox uses. Each command also runs in
 # a PID namespace of its own whose PID 1 is a small reaper (Debian's perl-base, which every
 # Debian has): when the command ends, everything it left running dies with the namespace, and
-# every mount with the mount namespace; nothing is mounted in the host's namespace. The network
+# every mount with the mount namespace; nothing is mounted in the host's namespace (the one test
+# that needs the node's PID namespace, kthreadd visible, therefore skips there). The network
 # is the host's (only the registries are reached, as from this machine). binfmt_misc is not
 # mounted inside: the host's emulators must not make a fresh machine look like one with qemu.
 set -eu
