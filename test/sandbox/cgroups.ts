@@ -22,14 +22,17 @@ export function ownerTag(pid = process.pid, pidNamespace = ownPidNamespace()): s
   return `ns${pidNamespace}-${pid}`;
 }
 
+/** The machine's own PID namespace: the kernel gives it this fixed number (PROC_PID_INIT_INO). */
+const initialPidNamespace = '4026531836';
+
 /**
  * A pod cgroup directory name left by an owner that no longer runs: one of this PID namespace
- * whose pid is gone. Names of another namespace, or without one (made by older code), are never
- * taken for abandoned: their owner cannot be looked up from here.
+ * whose pid is gone. A name without a namespace (older code) is taken as the machine's own
+ * namespace's; names of another namespace are never abandoned: their owner cannot be looked up.
  */
 export function isAbandoned(podDirName: string, pidNamespace: string, pidRuns: (pid: number) => boolean): boolean {
-  const match = /^ns(\d+)-(\d+)-/.exec(podDirName);
-  return match !== null && match[1] === pidNamespace && !pidRuns(Number(match[2]));
+  const match = /^(?:ns(\d+)-)?(\d+)-/.exec(podDirName);
+  return match !== null && (match[1] ?? initialPidNamespace) === pidNamespace && !pidRuns(Number(match[2]));
 }
 
 export interface CgroupHierarchy {
