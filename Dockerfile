@@ -57,7 +57,7 @@ COPY scripts/ scripts/
 COPY src/ src/
 # The other CPU's Node comes through npm pack (checked against the lockfile), with npm ci's flags.
 RUN arch=$(node -p 'const a = process.env.TARGETARCH || process.arch; a === "amd64" ? "x64" : a') \
- && node scripts/build.mjs --arch "$arch" -- ${NPM_CI_FLAGS} && mv "dist/$arch/bundle" /bundle
+ && node scripts/build.mjs --arch "$arch" --bundle -- ${NPM_CI_FLAGS} && mv "dist/$arch/bundle" /bundle
 
 FROM scratch
 COPY --from=build /bundle/jobdone /jobdone

@@ -1,9 +1,16 @@
-// npm run build: src/ -> dist/<arch>/jobdone, a Node Single Executable Application, and
-// dist/<arch>/bundle/jobdone/, the portable bundle (scripts/bundle.mjs).
+// npm run build: src/ -> dist/<arch>/jobdone, a Node Single Executable Application, and with
+// --bundle dist/<arch>/bundle/jobdone/, the portable bundle (scripts/bundle.mjs).
 //
-//   npm run build                    for this machine's CPU; also dist/jobdone and dist/bundle/jobdone
+//   npm run build                    for this machine's CPU; also dist/jobdone (hard link)
+//   npm run build -- --bundle        and the portable bundle (needs patchelf), dist/bundle/jobdone
+//                                    too; the Dockerfile, CI and npm test (with patchelf) build it
 //   npm run build -- --arch arm64    for the other CPU (x64 or arm64; Docker's amd64 means x64),
 //                                    on any host; arguments after `--` go to `npm pack`
+//
+// The bundle is an option because only the image ships it: dist/jobdone, what the demo and
+// most tests run, needs no patchelf, so a fresh machine builds it with what it has. Every tool
+// the build runs is looked for before it starts (preflight): one line naming the Debian package
+// to install, not a stack trace halfway through.
 //
 // esbuild bundles src/ into one CommonJS file; the target's pinned Node 24 binary runs it once
 // (`--version`, then the warm-up) and takes V8's code cache of it (scripts/sea-code-cache.cjs),
@@ -18,13 +25,13 @@
 // Not @yao-pkg/pkg: it downloads patched base binaries (or Node's source) from
 // the internet, its SEA mode needs Node 22 to run, and underneath it runs this
 // same postject step.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { architectures, makeBundle } from './bundle.mjs';
+import { architectures, makeBundle, missingTools } from './bundle.mjs';
 import { bundleMain } from './bundle-main.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,31 +43,33 @@ const fail = (why) => {
 };
 
 /**
- * --arch <x64|arm64|amd64> (default: this machine's), then `--` and flags for npm pack.
+ * --arch <x64|arm64|amd64> (default: this machine's), --bundle, then `--` and flags for npm pack.
  * --js-only (npm prepack, any OS): just dist/jobdone.cjs, the npm bin that runs on plain Node.
  */
 function parseArguments(argv) {
   let arch = process.arch;
   let jsOnly = false;
+  let withBundle = false;
   const separator = argv.indexOf('--');
   const own = separator === -1 ? argv : argv.slice(0, separator);
   const npmFlags = separator === -1 ? [] : argv.slice(separator + 1);
   for (let index = 0; index < own.length; index++) {
     const [flag, inline] = own[index].split(/=(.*)/s);
-    if (flag === '--js-only') {
-      jsOnly = true;
+    if (flag === '--js-only' || flag === '--bundle') {
+      if (flag === '--js-only') jsOnly = true;
+      else withBundle = true;
       continue;
     }
-    if (flag !== '--arch') fail(`unknown argument ${JSON.stringify(own[index])}: accepted are --arch x64|arm64, then -- and flags for npm pack`);
+    if (flag !== '--arch') fail(`unknown argument ${JSON.stringify(own[index])}: accepted are --arch x64|arm64, --bundle, --js-only, then -- and flags for npm pack`);
     arch = inline ?? own[++index];
     if (arch === undefined) fail('--arch needs a value: x64 or arm64');
   }
   if (arch === 'amd64') arch = 'x64'; // Docker's TARGETARCH
   if (architectures[arch] === undefined) fail(`--arch ${JSON.stringify(arch)} is not supported: accepted are ${Object.keys(architectures).join(', ')} (or amd64)`);
-  return { arch, npmFlags, jsOnly };
+  return { arch, npmFlags, jsOnly, withBundle };
 }
 
-const { arch, npmFlags, jsOnly } = parseArguments(process.argv.slice(2));
+const { arch, npmFlags, jsOnly, withBundle } = parseArguments(process.argv.slice(2));
 if (jsOnly) {
   const js = join(root, 'dist', 'jobdone.cjs');
   mkdirSync(dirname(js), { recursive: true });
@@ -70,6 +79,8 @@ if (jsOnly) {
   process.exit(0);
 }
 const target = architectures[arch];
+const missing = missingTools(arch, withBundle);
+if (missing !== undefined) fail(missing);
 const hostNode = nodeOfThisMachine();
 const out = join(root, 'dist', arch);
 const bundle = join(out, 'jobdone.cjs');
@@ -179,8 +190,21 @@ try {
   fail(`${strip} failed (${String(error.stderr ?? error.message).trim().split('\n').pop()}): to build for ${arch} on this machine install the Debian package ${target.binutils}`);
 }
 if (targetNode !== hostNode) rmSync(dirname(dirname(dirname(targetNode))), { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob,
-  '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+
+/**
+ * postject puts the blob into the executable. Its ELF library (LIEF) warns once per note of the
+ * stripped binary ("Can't find string offset for section name '.note.100'", 12 lines on every
+ * build) and the result is right (the bundle check and every test run it): those lines are
+ * dropped, anything else it says is shown.
+ */
+function inject(file, sea) {
+  const result = spawnSync(process.execPath, [require.resolve('postject/dist/cli.js'), file, 'NODE_SEA_BLOB', sea,
+    '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const said = result.stderr.split('\n').filter((line) => line !== '' && !/^warning: Can't find string offset for section name '\.note[^']*'$/.test(line));
+  if (result.status !== 0) fail(`postject failed (exit ${result.status ?? result.signal}): ${said.join(' / ') || 'no message'}`);
+  for (const line of said) process.stderr.write(`${line}\n`);
+}
+inject(exe, blob);
 // The executable must take its own code cache (V8 silently compiles from source otherwise, and
 // each start pays that again): scripts/sea-main.cjs reports it (--sea-code-cache-check).
 const selfCheck = (() => {
@@ -194,9 +218,16 @@ if (selfCheck !== 'code cache accepted') fail(`${relative(root, exe)} does not t
 step(`${relative(root, exe)} ready (${(statSync(exe).size / 1e6).toFixed(1)} MB uncompressed), its code cache accepted`);
 
 // The same executable with its glibc and libstdc++, for images without glibc
-// (scratch, distroless/static, Alpine): see scripts/bundle.mjs.
-const portable = makeBundle(exe, join(out, 'bundle', 'jobdone'), arch);
-step(`${relative(root, join(out, 'bundle', 'jobdone'))}/ ready, to live at /jobdone (${portable.files} files, ${(portable.bytes / 1e6).toFixed(1)} MB uncompressed)`);
+// (scratch, distroless/static, Alpine): see scripts/bundle.mjs. Its errors are one line.
+if (withBundle) {
+  try {
+    const portable = makeBundle(exe, join(out, 'bundle', 'jobdone'), arch);
+    step(`${relative(root, join(out, 'bundle', 'jobdone'))}/ ready, to live at /jobdone (${portable.files} files, ${(portable.bytes / 1e6).toFixed(1)} MB uncompressed)`);
+  } catch (error) {
+    const detail = String(error.stderr ?? '').trim().split('\n').pop();
+    fail(detail ? `${error.message.split('\n')[0]}: ${detail}` : error.message);
+  }
+}
 
 // dist/jobdone and dist/bundle/jobdone stay where the tests, the Dockerfile's users and the
 // README expect this machine's build: hard links to it (no second 100 MB copy, still plain files).
@@ -212,6 +243,8 @@ if (arch === process.arch) {
   };
   link(exe, join(root, 'dist', 'jobdone'));
   link(bundle, join(root, 'dist', 'jobdone.cjs'));
-  link(join(out, 'bundle'), join(root, 'dist', 'bundle'));
-  step('dist/jobdone, dist/jobdone.cjs and dist/bundle/jobdone/ are this machine\'s build (hard links)');
+  // Without --bundle an older build's bundle goes: dist/bundle is always this build's, or absent.
+  if (withBundle) link(join(out, 'bundle'), join(root, 'dist', 'bundle'));
+  else rmSync(join(root, 'dist', 'bundle'), { recursive: true, force: true });
+  step(`dist/jobdone, dist/jobdone.cjs${withBundle ? ' and dist/bundle/jobdone/ are' : ' are'} this machine's build (hard links)`);
 }

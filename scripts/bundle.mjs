@@ -19,16 +19,59 @@
 // CPU's glibc and libstdc++ from Debian's multiarch packages on the build machine, and its
 // interpreter runs under qemu-user (binfmt_misc) for the listing and the final check.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, delimiter, join } from 'node:path';
 
 export const installPath = '/jobdone';
 
 /** What the build needs to know of each CPU: Debian's names for its toolchain and libraries, and Node's ELF interpreter. */
 export const architectures = {
-  x64: { triplet: 'x86_64-linux-gnu', binutils: 'binutils-x86-64-linux-gnu', debian: 'amd64', interpreter: '/lib64/ld-linux-x86-64.so.2' },
-  arm64: { triplet: 'aarch64-linux-gnu', binutils: 'binutils-aarch64-linux-gnu', debian: 'arm64', interpreter: '/lib/ld-linux-aarch64.so.1' },
+  x64: { triplet: 'x86_64-linux-gnu', binutils: 'binutils-x86-64-linux-gnu', debian: 'amd64', interpreter: '/lib64/ld-linux-x86-64.so.2', qemu: 'qemu-x86_64' },
+  arm64: { triplet: 'aarch64-linux-gnu', binutils: 'binutils-aarch64-linux-gnu', debian: 'arm64', interpreter: '/lib/ld-linux-aarch64.so.1', qemu: 'qemu-aarch64' },
 };
+
+const onPath = (name) => (process.env.PATH ?? '').split(delimiter).some((dir) => {
+  try {
+    accessSync(join(dir || '.', name), constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+/** What missingTools looks at; a test passes a made-up machine. */
+const thisMachine = {
+  arch: process.arch,
+  onPath,
+  exists: existsSync,
+  enabled: (handler) => existsSync(handler) && readFileSync(handler, 'utf8').startsWith('enabled'),
+};
+
+/**
+ * What the build for arch lacks on this machine, as one line naming the Debian packages to
+ * install (undefined when nothing): strip (the other CPU's strip for a cross build), patchelf
+ * for the bundle, and for a cross build that CPU's libc (multiarch, hence dpkg
+ * --add-architecture) and qemu-user. qemu is looked for only where binfmt_misc is mounted: in a
+ * container (the Dockerfile's build stage) it is not, yet the host's emulator runs the other
+ * CPU's programs; the build's own run of the target's Node then says what is wrong.
+ */
+export function missingTools(arch, withBundle, machine = thisMachine) {
+  const target = architectures[arch];
+  const cross = arch !== machine.arch;
+  const missing = [];
+  const strip = cross ? `${target.triplet}-strip` : 'strip';
+  if (!machine.onPath(strip)) missing.push([strip, cross ? target.binutils : 'binutils']);
+  if (withBundle && !machine.onPath('patchelf')) missing.push(['patchelf (for --bundle)', 'patchelf']);
+  if (cross && !machine.exists(target.interpreter)) missing.push([`the ${arch} libc (${target.interpreter})`, `libc6:${target.debian} libstdc++6:${target.debian}`]);
+  const handler = `/proc/sys/fs/binfmt_misc/${target.qemu}`;
+  if (cross && machine.exists('/proc/sys/fs/binfmt_misc/status') && !machine.enabled(handler)) {
+    missing.push([`qemu-user for ${arch} (no enabled ${handler})`, 'qemu-user-static binfmt-support']);
+  }
+  if (missing.length === 0) return undefined;
+  const multiarch = missing.some(([, packages]) => packages.includes(':')) ? `dpkg --add-architecture ${target.debian} && apt-get update && ` : '';
+  const script = cross && arch === 'arm64' ? ' (or: sh scripts/install-test-deps.sh arm64, which also registers qemu)' : '';
+  return `cannot build for ${arch} here, missing ${missing.map(([what]) => what).join(', ')}: ${multiarch}apt-get install ${missing.map(([, packages]) => packages).join(' ')}${script}`;
+}
 
 /** Libraries the executable loads, as [soname, resolved path], and its interpreter, asked of the interpreter itself (what ldd does). */
 export function linkedLibraries(exe) {

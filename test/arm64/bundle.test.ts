@@ -5,6 +5,7 @@
 // in about a second, hence the longer bound for the suite.
 import { join } from 'node:path';
 import { arm64Busybox, arm64Dist, arm64SkipReason } from '../helpers/arm64.ts';
+import { bundleSkipReason } from '../helpers/skip.ts';
 import { describeBundleInBareRoot } from '../install/bare-root.ts';
 import { sandboxSkipReason } from '../sandbox/pod.ts';
 
@@ -12,6 +13,6 @@ describeBundleInBareRoot('the arm64 bundle in a bare arm64 root (only /jobdone a
   bundle: join(arm64Dist, 'bundle', 'jobdone'),
   busybox: arm64Busybox,
   interpreter: '/jobdone/lib/ld-linux-aarch64.so.1',
-  skip: sandboxSkipReason() ?? arm64SkipReason(),
+  skip: sandboxSkipReason() ?? arm64SkipReason() ?? bundleSkipReason(join(arm64Dist, 'bundle', 'jobdone'), 'npm run build -- --arch arm64 --bundle'),
   timeoutMs: 180_000,
 });

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, clo
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, type CommandResult } from './run-command.ts';
+import { asRoot, cannotRun, install } from '../helpers/skip.ts';
 import { importBase, ownerIsDead, prepareNpmCache, publicNameOf, type PublicBase } from './local-images.ts';
 
 export { run, type CommandResult } from './run-command.ts';
@@ -22,8 +23,7 @@ export function dockerSkipReason(): string | undefined {
   else if (!has('docker', '--version')) reason = 'the docker client is not installed (Debian package docker.io)';
   else if (!has('docker-compose', 'version')) reason = 'docker-compose is not installed (Debian package docker-compose)';
   else if (!has('catatonit', '--version')) reason = 'catatonit is not installed (Debian package catatonit; the stand-in for the pause image)';
-  if (reason !== undefined && process.env.CI) throw new Error(`docker end-to-end tests cannot run: ${reason}; CI must not skip them (.ci/run installs docker.io and docker-compose)`);
-  return reason;
+  return cannotRun('the docker end-to-end tests', reason, reason?.startsWith('needs root') ? asRoot : install('docker'));
 }
 
 function cmdlineOf(pid: number): string {

@@ -6,9 +6,12 @@ import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { cleanEnv, isAlive, jobdoneArgv, repoRoot } from '../helpers/jobdone.ts';
 import { cgroupSkipReason, createCgroup, findHierarchies, removeCgroups } from '../sandbox/cgroups.ts';
+import { asRoot, cannotRun } from '../helpers/skip.ts';
 
 const hierarchies = findHierarchies();
-const skip = process.getuid?.() !== 0 ? 'needs root (mounts a proc filesystem in a private mount namespace, drops to uid 1000)' : cgroupSkipReason(hierarchies);
+const skip = process.getuid?.() !== 0
+  ? cannotRun('the hidepid tests', 'needs root (mounts a proc filesystem in a private mount namespace, drops to uid 1000)', asRoot)
+  : cgroupSkipReason(hierarchies);
 
 function run(command: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -2,12 +2,38 @@
 // hierarchy that tells containers apart in /proc/<pid>/cgroup. On a hybrid host that is the
 // v1 `pids` hierarchy and the v2 one (mounted at /sys/fs/cgroup/unified); on a pure v2 host
 // only the v2 one; on a pure v1 host only `pids`.
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Top directory in every hierarchy; pods live below it as `<owner pid>-<seq>-<pod name>`. */
+/** Top directory in every hierarchy; pods live below it as `<owner>-<seq>-<pod name>` (ownerTag). */
 export const SANDBOX_CGROUP = 'jobdone-sandbox';
+
+/** This process's PID namespace, as the kernel numbers it (the inode of /proc/self/ns/pid). */
+const ownPidNamespace = (): string => /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? 'unknown';
+
+/**
+ * The owner part of this process's pod cgroup names: `ns<PID namespace>-<pid>`. The cgroup tree
+ * is the machine's, but a pid means something only in its own PID namespace: a sandbox run in
+ * another one (a container, scripts/fresh-machine.sh) must not take a live owner elsewhere for
+ * a dead one and remove its cgroups (it did, and that pod's start failed).
+ */
+export function ownerTag(pid = process.pid, pidNamespace = ownPidNamespace()): string {
+  return `ns${pidNamespace}-${pid}`;
+}
+
+/** The machine's own PID namespace: the kernel gives it this fixed number (PROC_PID_INIT_INO). */
+const initialPidNamespace = '4026531836';
+
+/**
+ * A pod cgroup directory name left by an owner that no longer runs: one of this PID namespace
+ * whose pid is gone. A name without a namespace (older code) is taken as the machine's own
+ * namespace's; names of another namespace are never abandoned: their owner cannot be looked up.
+ */
+export function isAbandoned(podDirName: string, pidNamespace: string, pidRuns: (pid: number) => boolean): boolean {
+  const match = /^(?:ns(\d+)-)?(\d+)-/.exec(podDirName);
+  return match !== null && (match[1] ?? initialPidNamespace) === pidNamespace && !pidRuns(Number(match[2]));
+}
 
 export interface CgroupHierarchy {
   readonly version: 1 | 2;
@@ -116,6 +142,7 @@ export async function removeCgroups(dirs: readonly string[], timeoutMs = 3000): 
 
 /** Removes pod cgroups left by sandbox owners that no longer run (a test process killed hard). */
 export function sweepAbandonedPodCgroups(hierarchies: readonly CgroupHierarchy[]): void {
+  const pidNamespace = ownPidNamespace();
   for (const { mountPoint } of hierarchies) {
     const top = join(mountPoint, SANDBOX_CGROUP);
     let pods: string[];
@@ -125,8 +152,7 @@ export function sweepAbandonedPodCgroups(hierarchies: readonly CgroupHierarchy[]
       continue;
     }
     for (const pod of pods) {
-      const owner = Number(/^(\d+)-/.exec(pod)?.[1]);
-      if (!Number.isInteger(owner) || existsSync(`/proc/${owner}`)) continue;
+      if (!isAbandoned(pod, pidNamespace, (pid) => existsSync(`/proc/${pid}`))) continue;
       const podDir = join(top, pod);
       try {
         for (const entry of readdirSync(podDir, { withFileTypes: true })) {

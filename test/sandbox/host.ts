@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, openSync, readSync, closeSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { asRoot, cannotRun, install } from '../helpers/skip.ts';
 import { cgroupSkipReason, findHierarchies, type CgroupHierarchy } from './cgroups.ts';
 
 export interface SandboxHost {
@@ -59,20 +60,36 @@ function isStaticElf(path: string): boolean {
   }
 }
 
-let probed: { host?: SandboxHost; reason?: string } | undefined;
+/** What the probe found: the host, or why not, the command that fixes it, and the Debian packages it lacks. */
+interface Probe {
+  host?: SandboxHost;
+  reason?: string;
+  toRun?: string;
+  packages?: readonly string[];
+}
 
-function probe(): { host?: SandboxHost; reason?: string } {
+let probed: Probe | undefined;
+
+function probe(): Probe {
   if (process.platform !== 'linux') return { reason: `pod sandbox needs Linux, this is ${process.platform}` };
-  if (process.getuid?.() !== 0) return { reason: 'pod sandbox needs root (namespaces, cgroups, setpriv); run the tests as root' };
+  if (process.getuid?.() !== 0) return { reason: 'pod sandbox needs root (namespaces, cgroups, setpriv)', toRun: asRoot };
   const paths: Record<string, string> = {};
   const missing: string[] = [];
+  const packages = new Set<string>();
   for (const [name, pkg] of Object.entries(PACKAGE_OF)) {
     const path = which(name);
-    if (path === undefined) missing.push(`${name} (apt-get install ${pkg})`);
-    else paths[name] = path;
+    if (path === undefined) {
+      missing.push(name === pkg ? name : `${name} (${pkg})`);
+      packages.add(pkg);
+    } else {
+      paths[name] = path;
+    }
   }
-  if (missing.length > 0) return { reason: `pod sandbox needs missing commands: ${missing.join(', ')}` };
-  if (!isStaticElf(paths.busybox!)) return { reason: `${paths.busybox} is not statically linked (apt-get install busybox-static)` };
+  if (missing.length === 0 && !isStaticElf(paths.busybox!)) {
+    missing.push(`a static busybox (${paths.busybox} is not; busybox-static)`);
+    packages.add('busybox-static');
+  }
+  if (missing.length > 0) return { reason: `pod sandbox needs ${missing.join(', ')}`, toRun: install('sandbox'), packages: [...packages] };
   const hierarchies = findHierarchies();
   const cgroupReason = cgroupSkipReason(hierarchies);
   if (cgroupReason !== undefined) return { reason: `pod sandbox: ${cgroupReason}` };
@@ -103,13 +120,26 @@ function probe(): { host?: SandboxHost; reason?: string } {
  */
 export function sandboxSkipReason(): string | undefined {
   probed ??= probe();
-  return skipUnlessCI(probed.reason, process.env.CI);
+  return cannotRun('the pod sandbox', probed.reason, probed.toRun);
 }
 
 /** The rule above, apart from the probe so a test can check it on any machine. */
 export function skipUnlessCI(reason: string | undefined, ci: string | undefined): string | undefined {
-  if (reason !== undefined && ci) throw new Error(`CI is set but the pod sandbox cannot run: ${reason}`);
-  return reason;
+  return cannotRun('the pod sandbox', reason, undefined, ci);
+}
+
+/**
+ * The Debian packages whose commands the sandbox lacks (empty when it lacks none, or lacks
+ * something no package gives: root, Linux, cgroups), for `npm run demo`, which installs them.
+ */
+export function sandboxMissingPackages(): readonly string[] {
+  probed ??= probe();
+  return probed.packages ?? [];
+}
+
+/** Probe again (after installing what was missing). */
+export function forgetSandboxProbe(): void {
+  probed = undefined;
 }
 
 export function sandboxHost(): SandboxHost {

@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { boundingSetArgument } from './capabilities.ts';
-import { cgroupPids, createCgroup, killCgroup, removeCgroups, sweepAbandonedPodCgroups } from './cgroups.ts';
+import { cgroupPids, createCgroup, killCgroup, ownerTag, removeCgroups, sweepAbandonedPodCgroups } from './cgroups.ts';
 import { sandboxHost, sandboxSkipReason, type SandboxHost } from './host.ts';
 import { exitStatusOf, launch, type ExitStatus, type Launched } from './launch.ts';
 import { CapturedOutput, waitForMatch, type WaitForOutputOptions } from './output.ts';
@@ -222,7 +222,7 @@ export class Pod {
     installExitHook();
     sweepAbandonedPodCgroups(host.hierarchies);
 
-    const cgroupName = `${process.pid}-${++podSequence}-${name}`;
+    const cgroupName = `${ownerTag()}-${++podSequence}-${name}`;
     const podDirs = createCgroup(host.hierarchies, cgroupName);
     const infraDirs = createCgroup(host.hierarchies, `${cgroupName}/infra`);
     // The shell joins the infra cgroup, then becomes setpriv, which makes the kernel SIGKILL
