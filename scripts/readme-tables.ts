@@ -1,6 +1,6 @@
 // The README's generated tables: the configuration table from src/config/options.ts (regenerate
-// it with: node --import tsx scripts/readme-tables.ts --write) and the presets table from
-// src/config/presets.ts (test/cli/readme.test.ts checks the README holds it).
+// it with: node --import tsx scripts/readme-tables.ts --write), and the presets table of
+// docs/meshes.md from src/config/presets.ts (test/cli/readme.test.ts checks it is there).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ export function optionsTable(): string {
   return ['| option | variable | default | what it does |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-/** The README's presets table (test/cli/readme.test.ts checks the README holds exactly this). */
+/** The presets table of docs/meshes.md (test/cli/readme.test.ts checks it holds exactly this). */
 export function presetsMarkdown(): string {
   const rows = presetTable().map((row) => `| \`${row.name}\` | ${row.sidecar} | \`${row.wait}\` | \`${row.shutdown}\` | \`${row.signal}\` | ${row.note} |`);
   return ['| preset | sidecar | waits for | shutdown call | signal fallback | needs |', '|---|---|---|---|---|---|', ...rows.map((r) => r.replace(/`-`/g, '-'))].join('\n');
