@@ -24,16 +24,19 @@ const trapping = [trapper, '1', '0', 'TERM', 'INT', 'QUIT', 'HUP', 'USR1', 'USR2
 // Both sidecars run the same program; the native one's command line differs by a flag, so only
 // it matches the anchored pattern inject derives from it (a shared pattern would protect both).
 // Its argv is split over command and args, as manifests often have it: /proc shows them as one.
-const nativeCommand = [process.execPath, '--no-warnings'];
+// And it references an env variable, as Istio's injected args do (`--domain
+// $(POD_NAMESPACE).svc.cluster.local`): /proc shows the value the kubelet put there.
+const nativeCommand = [process.execPath, '--no-warnings', '--max-old-space-size=$(HEAP_MB)'];
+const nativeEnv = [{ name: 'HEAP_MB', value: '96' }];
 const classicCommand = [process.execPath, ...trapping];
 
-interface ManifestContainer { name: string; image: string; command: string[]; args?: string[]; restartPolicy?: string }
+interface ManifestContainer { name: string; image: string; command: string[]; args?: string[]; env?: Array<{ name: string; value: string }>; restartPolicy?: string }
 interface PodSpec { restartPolicy: string; initContainers: ManifestContainer[]; containers: ManifestContainer[] }
 
 function manifest(restartPolicy: 'Never' | 'OnFailure', job: string[]): string {
   const spec: PodSpec = {
     restartPolicy,
-    initContainers: [{ name: 'agent', image: 'registry.example.com/agent:1', restartPolicy: 'Always', command: nativeCommand, args: trapping }],
+    initContainers: [{ name: 'agent', image: 'registry.example.com/agent:1', restartPolicy: 'Always', command: nativeCommand, args: trapping, env: nativeEnv }],
     containers: [
       { name: 'job', image: 'registry.example.com/job:1', command: job },
       { name: 'shipper', image: 'registry.example.com/shipper:1', command: classicCommand },
@@ -61,7 +64,15 @@ function ends(container: Container, jobdone: Container): Promise<unknown> {
   return Promise.race([container.exited, late]).finally(() => clearTimeout(timer));
 }
 
-const argvOf = (c: ManifestContainer): string[] => [...c.command, ...(c.args ?? [])];
+/**
+ * The argv the kubelet runs: command + args, each `$(NAME)` of a variable in the container's env
+ * replaced by its value (https://kubernetes.io/docs/tasks/inject-data-application/define-interdependent-environment-variables/;
+ * the `$$` escape is not used here).
+ */
+function argvOf(c: ManifestContainer): string[] {
+  const env = new Map((c.env ?? []).map((e) => [e.name, e.value]));
+  return [...c.command, ...(c.args ?? [])].map((word) => word.replace(/\$\(([^)]*)\)/g, (ref, name: string) => env.get(name) ?? ref));
+}
 
 function named(list: ManifestContainer[], name: string): ManifestContainer {
   const found = list.find((c) => c.name === name);
