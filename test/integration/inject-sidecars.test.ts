@@ -8,6 +8,8 @@
 // have turned into the right stop: OnFailure with a failing job keeps the sidecars for the retry;
 // OnFailure with a passing job, and Never, stop the classic one. The native sidecar is never
 // signalled by jobdone in any of them: the test plays the kubelet and stops it afterwards.
+// No podman kube play variant: podman runs init containers to completion and disregards their
+// restartPolicy (containers/podman#20372 and #25157, open), so it has no native sidecars.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
