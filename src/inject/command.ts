@@ -51,9 +51,33 @@ export function effectiveArgv(container: Container, image: ImageAnswer): string[
 
 const escapeRegex = (word: string): string => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** --native-sidecar's pattern for a native sidecar: its whole command line, exactly. */
+/**
+ * One word of a manifest's command or args as /proc will show it. The kubelet expands `$(NAME)`
+ * from the container's env and leaves an unresolvable one as written; `$$` is an escaped `$`
+ * (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#entrypoint).
+ * The values (fieldRefs, secrets) are not known here, so a reference matches any text, the
+ * reference itself included; `$$` matches one `$` or two, so image words (never expanded) match too.
+ */
+function wordPattern(word: string): string {
+  let pattern = '';
+  for (let i = 0; i < word.length; i += 1) {
+    const close = word.startsWith('$(', i) ? word.indexOf(')', i + 2) : -1;
+    if (close !== -1) {
+      pattern += '.*';
+      i = close;
+    } else if (word.startsWith('$$', i)) {
+      pattern += '\\$\\$?';
+      i += 1;
+    } else {
+      pattern += escapeRegex(word[i]!);
+    }
+  }
+  return pattern;
+}
+
+/** --native-sidecar's pattern for a native sidecar: its whole command line, as the kubelet runs it. */
 export function nativeSidecarPattern(argv: readonly string[]): string {
-  return `^${argv.map(escapeRegex).join(' ')}$`;
+  return `^${argv.map(wordPattern).join(' ')}$`;
 }
 
 /** The platform a pod's images run as: its node selector's, else the option's. */

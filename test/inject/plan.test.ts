@@ -87,4 +87,18 @@ describe('native sidecars', () => {
     const prepend = result.edits.find((edit) => edit.op === 'prepend');
     assert.deepEqual(prepend && 'values' in prepend ? prepend.values : [], ['/jobdone/jobdone', '--native-sidecar', '^/bin/agent --config=/etc/a\\.\\(1\\)\\.yaml -v$', '--']);
   });
+
+  it("--native-sidecar patterns match the command line after the kubelet's $(VAR) expansion: a reference is any text, $$ an escaped $", () => {
+    const args = ['--domain', '$(POD_NAMESPACE).svc.cluster.local', '--price=$$(5)', '$(UNCLOSED', 'a$b'];
+    const result = plan(job({ containers: [{ name: 'main', command: ['x'] }], initContainers: [{ name: 'istio-proxy', restartPolicy: 'Always', command: ['/usr/local/bin/pilot-agent', 'proxy'], args }] }));
+    const prepend = result.edits.find((edit) => edit.op === 'prepend');
+    const values = prepend && 'values' in prepend ? prepend.values.map(String) : [];
+    const pattern = values[values.indexOf('--native-sidecar') + 1] ?? '';
+    assert.equal(pattern, '^/usr/local/bin/pilot-agent proxy --domain .*\\.svc\\.cluster\\.local --price=\\$\\$?\\(5\\) \\$\\(UNCLOSED a\\$b$');
+    const regex = new RegExp(pattern);
+    // What /proc shows once the kubelet expanded it (POD_NAMESPACE from a fieldRef), and when the variable is not defined.
+    assert.match('/usr/local/bin/pilot-agent proxy --domain prod.svc.cluster.local --price=$(5) $(UNCLOSED a$b', regex);
+    assert.match('/usr/local/bin/pilot-agent proxy --domain $(POD_NAMESPACE).svc.cluster.local --price=$(5) $(UNCLOSED a$b', regex);
+    assert.doesNotMatch('/usr/local/bin/pilot-agent proxy --domain prod.svc.cluster.local --price=5 $(UNCLOSED a$b', regex);
+  });
 });
