@@ -70,7 +70,9 @@ const outcomeWords: Record<Outcome, string> = {
 export function stopPhrase(report: StopReport): string {
   const { acted, counts, ms } = summarizeStop(report);
   if (acted.length === 0) return 'nothing to stop';
-  if (acted.every((group) => group.outcome === 'kept')) return `${acted.length} container(s) kept running for the retry`;
+  const kept = acted.filter((group) => group.outcome === 'kept').length;
+  const kubelet = acted.filter((group) => group.outcome === 'kubelet').length;
+  if (kept > 0 && kept + kubelet === acted.length) return `${kept} container(s) kept running for the retry${kubelet > 0 ? `, ${kubelet} left to the kubelet` : ''}`;
   return `${acted.length} container(s) stopped in ${ms} ms (${counts})`;
 }
 

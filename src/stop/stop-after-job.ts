@@ -11,6 +11,7 @@ import type { PlannedGroup } from './plan.ts';
 import { portOf, type StopPort } from './port.ts';
 import { noOutcomes, stopPhrase, type SidecarStopSummary, type StopReport } from './report.ts';
 import { stopSidecars } from './stop-sidecars.ts';
+import { isNativeSidecar } from './tracked.ts';
 
 /** Who is stopping (jobdone's pid) and, for the warm-up, an in-memory pod in place of the system. */
 export interface StopAt {
@@ -47,16 +48,22 @@ export async function stopAfterJob(config: RunConfig, job: EndedJob, log: Logger
 
 /**
  * --keep-sidecars-on-failure: the kubelet runs the job container again in this pod (restartPolicy:
- * OnFailure), and the retry needs its proxy. Nothing is signalled; one look names what is kept.
+ * OnFailure), and the retry needs its proxy. Nothing is signalled; one look names what is kept,
+ * and the declared native sidecars, which are the kubelet's whatever the job did.
  */
 function keepForRetry(config: RunConfig, status: number, log: Logger, at: StopAt): SidecarStopSummary {
   const { plan } = lookAtPod(config.stop, { procRoot: config.procRoot, selfPid: at.selfPid, fs: at.port?.fs });
   const kept = plan.groups.filter((group) => group.kind === 'sidecar' && group.targeted);
+  const native = plan.groups.filter(isNativeSidecar);
   log.info(`the job failed (exit ${status}): leaving ${kept.length} sidecar container(s) running for the kubelet's retry (--keep-sidecars-on-failure)`, { exit: status, outcome: 'kept' });
   const totals = noOutcomes();
   totals.kept = kept.length;
+  totals.kubelet = native.length;
   const report: StopReport = {
-    groups: kept.map((group) => ({ kind: 'sidecar', shortId: group.shortId, processes: group.processes.length, outcome: 'kept', ms: 0, how: 'kept', main: mainOf(group) })),
+    groups: [
+      ...kept.map((group) => ({ kind: 'sidecar' as const, shortId: group.shortId, processes: group.processes.length, outcome: 'kept' as const, ms: 0, how: 'kept' as const, main: mainOf(group) })),
+      ...native.map((group) => ({ kind: 'sidecar' as const, shortId: group.shortId, processes: group.processes.length, outcome: 'kubelet' as const, ms: 0, how: 'kubelet' as const, main: mainOf(group) })),
+    ],
     totals, ms: 0, warnings: plan.warnings,
   };
   return { summary: stopPhrase(report), report };

@@ -26,9 +26,14 @@ export interface Tracked {
   killedAt: number | undefined;
 }
 
+/** A declared native sidecar's container (--native-sidecar): the kubelet stops it, never jobdone. */
+export function isNativeSidecar(group: PlannedGroup): boolean {
+  return group.kind === 'sidecar' && group.processes.some((p) => p.action.kind === 'never' && p.action.reason === 'native-sidecar');
+}
+
 export function track(group: PlannedGroup, stop: GroupStop | undefined): Tracked {
   // A container left to the kubelet (a declared native sidecar) is never signalled nor waited for.
-  const native = group.kind === 'sidecar' && group.processes.some((p) => p.action.kind === 'never' && p.action.reason === 'native-sidecar');
+  const native = isNativeSidecar(group);
   return {
     group,
     alive: new Map(group.processes.filter(isStopped).map((p) => [p.process.pid, p.process] as const)),

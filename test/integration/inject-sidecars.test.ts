@@ -128,8 +128,8 @@ describe('through jobdone inject, in a pod: native sidecars and restartPolicy', 
     assert.equal(ran.shipper.stdout.text, 'ready\n', ran.main.stderr.text);
     assert.match(ran.main.stderr.text, /the job failed \(exit 3\): leaving 1 sidecar container\(s\) running for the kubelet's retry/);
     assert.doesNotMatch(ran.main.stderr.text, /sent SIG/);
-    // The native sidecar is the kubelet's, not one jobdone keeps: the verdict names the kept one.
-    assert.deepEqual([ran.verdict().exit, hows(ran)], [3, ['shipper kept']]);
+    // The native sidecar is the kubelet's, not one jobdone keeps: the verdict names it as such.
+    assert.deepEqual([ran.verdict().exit, hows(ran)], [3, ['agent kubelet', 'shipper kept']]);
   });
 
   it('OnFailure, passing job: the classic sidecar is stopped, the native sidecar is left to the kubelet', async (t) => {

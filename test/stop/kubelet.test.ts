@@ -94,6 +94,21 @@ test('--keep-sidecars-on-failure: a failed job (non-zero, signal, timeout) leave
   }
 });
 
+// The verdict names every sidecar container: a declared native sidecar is the kubelet's on a
+// failure too (it was left out of the kept report, so the JSON verdict had no word of it).
+test('--keep-sidecars-on-failure with a declared native sidecar: the verdict keeps the classic one and leaves the native one to the kubelet', async () => {
+  const pod = new FakePod();
+  const native = pod.spawn('native', { comm: 'agent', cmdline: ['agent', '--native'] });
+  const classic = pod.spawn('classic', { comm: 'envoy', cmdline: ['envoy'] });
+  const { log } = capture();
+  const config = { ...runConfig(['--grace', '2s', '--keep-sidecars-on-failure', '--native-sidecar', '^agent --native$']), procRoot: '/proc' };
+  const stopped = await stopAfterJob(config, { pid: undefined, status: 3 }, log, { selfPid: pod.selfPid, port: { fs: pod.proc, kill: pod.kill, now: pod.now, sleep: pod.sleep } });
+  assert.deepEqual(pod.sent, []);
+  assert.equal(pod.isAlive(native) && pod.isAlive(classic), true);
+  assert.deepEqual(stopped.report?.groups.map((g) => [g.shortId, g.how]).sort(), [['classic', 'kept'], ['native', 'kubelet']]);
+  assert.equal(stopped.summary, '1 container(s) kept running for the retry, 1 left to the kubelet');
+});
+
 test('--keep-sidecars-on-failure: a job that succeeded still stops them; without the flag a failure stops them too', async () => {
   const ok = await stopAfter(0, ['--keep-sidecars-on-failure']);
   assert.deepEqual(ok.pod.endOf(ok.proxy), { code: null, signal: 'SIGTERM' });
