@@ -93,7 +93,7 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
   const ownCgroup = self?.cgroup;
 
   const hostPidNamespace = isKthreadd(byPid.get(2));
-  const isKernel = (p: ProcessInfo): boolean => hostPidNamespace && (p.pid === 2 || p.ppid === 2);
+  const isKernel = (p: ProcessInfo): boolean => hostPidNamespace && p.kernelThread === true;
   const ancestors = ancestorsOf(self, byPid);
 
   // The job pid only counts while it is still jobdone's child: once reaped, the pid may be reused.

@@ -47,9 +47,13 @@ export function doubtAboutPidNamespace(byPid: ReadonlyMap<number, ProcessInfo>, 
   return undefined;
 }
 
-/** PID 2 is kthreadd only in the host's PID namespace; in a pod PID 2 is an ordinary process. */
+/**
+ * PID 2 is kthreadd only in the host's PID namespace; in a pod PID 2 is an ordinary process, and
+ * any container's first process may call itself kthreadd (prctl) and empty its command line. So
+ * the kernel's own mark decides (PF_KTHREAD, src/proc/parse.ts), not the name.
+ */
 export function isKthreadd(p: ProcessInfo | undefined): boolean {
-  return p !== undefined && p.comm === 'kthreadd' && p.ppid === 0 && (p.cmdline === undefined || p.cmdline.length === 0);
+  return p !== undefined && p.pid === 2 && p.ppid === 0 && p.kernelThread === true;
 }
 
 export function descendantsOf(root: number, childrenOf: ReadonlyMap<number, ProcessInfo[]>, includeRoot: boolean): Set<number> {

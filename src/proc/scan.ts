@@ -53,6 +53,7 @@ function withLazyFields(stat: StatFields, cgroup: string | undefined, dir: strin
     session: stat.session,
     state: stat.state,
     exiting: stat.exiting,
+    kernelThread: stat.kernelThread,
     startTime: stat.startTime,
     comm: stat.comm,
     cgroup,
