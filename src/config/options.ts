@@ -40,7 +40,7 @@ export const optionSpecs: readonly OptionSpec[] = [
   { name: 'no-kill', kind: 'flag', for: runLike,
     help: 'never SIGKILL: when the grace period ends, log what is still running and exit' },
   { name: 'allow-host-pid', kind: 'flag', for: runLike,
-    help: 'stop processes even when the host PID namespace is visible (hostPID: true); dangerous' },
+    help: 'stop processes, and let --wait-process find them, even when the host PID namespace is visible (hostPID: true); dangerous' },
   { name: 'dry-run', kind: 'flag', for: ['run', 'inject'],
     help: 'run the job, then log what would be sent to whom, and send nothing' },
   { name: 'timeout', kind: 'value', metavar: 'DURATION', for: ['run', 'inject'],

@@ -130,6 +130,17 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
 }
 
 /**
+ * The one guard for everything that takes another container's process for this pod's sidecar
+ * (the stop's plan, the --wait-process gate): why it cannot, or undefined when it can. With the
+ * node's PID namespace in view (unless --allow-host-pid) any process on the node would do, and
+ * where /proc may not show the whole pod the view is not the pod's.
+ */
+export function sidecarsOutOfReach(pod: Pod, allowHostPid: boolean): 'host-pid' | 'pid-namespace-unproven' | undefined {
+  if (pod.hostPidNamespace && !allowHostPid) return 'host-pid';
+  return pod.pidNamespaceDoubt === undefined ? undefined : 'pid-namespace-unproven';
+}
+
+/**
  * Leftovers: jobdone starts the job as a session leader (setsid), so everything the job
  * started and did not move to a session of its own carries the job's pid as session id,
  * orphans included, whoever reaped them. Started after jobdone rules out an older session

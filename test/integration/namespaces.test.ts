@@ -3,7 +3,7 @@
 // own PID namespace (hostPID: true), where "other containers" are the node's.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { cleanEnv, isAlive, jobdoneArgv, runJobdone } from '../helpers/jobdone.ts';
 
@@ -39,6 +39,28 @@ describe('pods jobdone must leave alone', { skip: rootReason, timeout: 30_000 },
     assert.match(result.stderr, /hostPID/);
     assert.match(result.stderr, /--allow-host-pid/);
     assert.doesNotMatch(result.stderr, /sent SIG/);
+    assert.equal(isAlive(bystander.pid!), true, 'the bystander was signalled');
+  });
+
+  it("on the node's PID namespace --wait-process does not take a process of the node for a sidecar (the stop's guard), unless --allow-host-pid", async (t) => {
+    const cgroup = '/sys/fs/cgroup/pids/jobdone-hostpid-wait-test';
+    if (!existsSync('/proc/2/stat')) t.skip('kthreadd is not visible here: not the node\'s PID namespace');
+    mkdirSync(cgroup, { recursive: true });
+    // A name nothing else on the node has, in a cgroup of its own: "another container" on the node.
+    const name = `jd-node-${process.pid}`.slice(0, 15);
+    const bystander = spawn('bash', ['-c', `echo $$ > ${cgroup}/cgroup.procs && exec -a ${name} sleep 30`], { stdio: 'ignore' });
+    t.after(() => {
+      bystander.kill('SIGKILL');
+      setTimeout(() => { try { rmdirSync(cgroup); } catch { /* still draining */ } }, 200);
+    });
+    const named = (): boolean => { try { return readFileSync(`/proc/${bystander.pid}/cmdline`, 'latin1').startsWith(name); } catch { return false; } };
+    for (let i = 0; i < 1000 && !named(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const refused = await runJobdone(['--wait-process', name, '--wait-timeout', '1s', '--grace', '1s', '--', 'true']);
+    assert.equal(refused.code, 124, refused.stderr);
+    assert.match(refused.stderr, /hostPID/);
+    const allowed = await runJobdone(['--wait-process', name, '--wait-timeout', '20s', '--allow-host-pid', '--dry-run', '--', 'true']);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(allowed.stderr, new RegExp(`ready: process ${name}`));
     assert.equal(isAlive(bystander.pid!), true, 'the bystander was signalled');
   });
 });
