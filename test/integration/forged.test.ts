@@ -29,4 +29,18 @@ describe('forged processes in a pod', { skip, timeout: 60_000 }, () => {
     assert.doesNotMatch(main.stderr.text, /hostPID/);
     assert.ok(pod.pid1Alive());
   });
+
+  it('a sidecar whose main thread has exited (pthread_exit) while threads run reads Z, yet is stopped', async (t) => {
+    const program = compileC('main-thread-exits');
+    const pod = await createPod({ name: 'threads', t });
+    const sidecar = await pod.start({ name: 'sidecar', command: [program, '50'] });
+    await sidecar.waitForOutput('ready', { stream: 'stdout', timeoutMs: 10_000 });
+    for (let i = 0; i < 500 && !readFileSync(`/proc/${sidecar.hostPid}/stat`, 'latin1').includes(') Z '); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(readFileSync(`/proc/${sidecar.hostPid}/stat`, 'latin1'), /\) Z /);
+    const main = await pod.start({ name: 'main', cwd: repoRoot, command: [...jobdoneArgv(), '--grace', '20s', '--', 'true'] });
+    assert.equal((await main.exited).code, 0, main.stderr.text);
+    assert.deepEqual(await sidecar.exited, { code: 143, signal: 'SIGTERM' }, main.stderr.text);
+    assert.match(main.stderr.text, /sent SIGTERM pid=\d+ comm=main-thread-exi/);
+    assert.match(main.stderr.text, /sidecar container sidecar exited/);
+  });
 });
