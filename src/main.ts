@@ -4,14 +4,15 @@
 import './job/early-sigusr1.ts';
 import { helpText } from './cli/help.ts';
 import type { RunConfig } from './config/config.ts';
-import { parseInvocation, UsageError } from './config/parse.ts';
+import { eitherPattern, parseInvocation, UsageError } from './config/parse.ts';
+import { environmentForJob } from './config/outer.ts';
 import { checkProcRoot } from './config/proc-root.ts';
 import { terminationLogOfRefusedInvocation } from './config/termination-log.ts';
 import { ExitCode } from './exit-codes.ts';
 import { runInstall } from './install/run-install.ts';
 import { withDeadline } from './job/deadline.ts';
 import { forwardSignals } from './job/forward-signals.ts';
-import { jobIsNestedRun } from './job/nested.ts';
+import { innerRunOf, type InnerRun } from './job/nested.ts';
 import { startJob } from './job/run-job.ts';
 import { runLifecycle, type LifecycleDeps } from './lifecycle.ts';
 import { createLogger, writeToStderr, type Logger } from './log/logger.ts';
@@ -22,7 +23,7 @@ import { sidecarTerminationMessage, terminationMessage, usageErrorMessage, write
 import { runSidecar } from './sidecar/run-sidecar.ts';
 import { stopAfterJob } from './stop/endpoints-then-signals.ts';
 import { version } from './version.ts';
-import { warmUp } from './warm-up.ts';
+import { warmUpWhileJobRuns } from './warm-up.ts';
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let invocation;
@@ -85,16 +86,22 @@ function realDeps(config: RunConfig, log: Logger): LifecycleDeps {
       onForwardError: (signal, error) => log.warn(`cannot forward ${signal} to the job: ${error.code ?? error.message}`),
     }),
     waitUntilReady: (signals) => waitForSidecars(config, signals, log),
-    startJob,
+    // A jobdone run as the job honours this one's --skip (src/config/outer.ts).
+    startJob: (command, args) => startJob(command, args, environmentForJob(process.env, config.stop.skip)),
     withDeadline: (job, timeoutMs) => withDeadline(job, { timeoutMs, graceMs: config.stop.graceMs, log }),
-    jobIsJobdone: (pid) => jobIsNestedRun(pid),
+    jobIsJobdone: (pid) => innerRunOf(pid),
     // Compile the stop path on a made-up pod while the job runs, not after it has ended.
-    whileJobRuns: () => setImmediate(() => void warmUp()),
-    stopSidecars: (job) => stopAfterJob(config, job, log),
+    whileJobRuns: () => warmUpWhileJobRuns(),
+    stopSidecars: (job, inner) => stopAfterJob(inner === undefined ? config : afterInner(config, inner), job, log),
     finished: (run) => writeTerminationMessage(config.terminationLog, terminationMessage(run), log),
     log,
     now: () => performance.now(),
   };
+}
+
+/** The outer's stop after an inner jobdone's: it leaves alone what either was told to skip, and an empty pod is expected. */
+function afterInner(config: RunConfig, inner: InnerRun): RunConfig {
+  return { ...config, stop: { ...config.stop, skip: eitherPattern(config.stop.skip, inner.skip), afterInnerStop: true } };
 }
 
 main(process.argv.slice(2), process.env).then(

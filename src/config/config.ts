@@ -21,6 +21,11 @@ export interface StopOptions {
   allowHostPid: boolean;
   /** Log the plan, send nothing. */
   dryRun: boolean;
+  /**
+   * The job was a jobdone that stopped the pod first (src/lifecycle.ts): an empty pod now is no
+   * sign that shareProcessNamespace is missing (the inner one said so if it was). Absent: false.
+   */
+  afterInnerStop?: boolean;
 }
 
 export interface LogOptions {

@@ -11,6 +11,7 @@ import { UsageError } from './usage-error.ts';
 import { parseSignal } from '../signals.ts';
 import { gateOptions, type GateOptions, type GateReader } from './gates.ts';
 import { terminationLogTarget } from './termination-log.ts';
+import { outerSkipVariable } from './outer.ts';
 import { InjectOptionError, injectOptions, type InjectOptions } from '../inject/options.ts';
 
 export { UsageError };
@@ -43,7 +44,7 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
 
   if (subcommand === 'inject') return { kind: 'inject', options: injectInvocation(raw, fromFlags.positional) };
 
-  if (subcommand === 'ps') return { kind: 'ps', config: psConfig(raw, fromFlags.positional) };
+  if (subcommand === 'ps') return { kind: 'ps', config: psConfig(raw, fromFlags.positional, env) };
   if (subcommand === 'sidecar') return { kind: 'sidecar', config: sidecarConfig(raw, fromFlags.positional) };
   if (subcommand === 'install') return { kind: 'install', dir: installDirectory(fromFlags.positional) };
   const [command, ...args] = fromFlags.positional;
@@ -53,7 +54,7 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
   // An empty command was "cannot be executed" (126) after the sidecars had been waited for and
   // then stopped: it is bad input, refused before anything runs.
   if (command === '') throw new UsageError('empty command after --: give the job to run, e.g. jobdone -- ./job.sh arg');
-  const { gates, stop } = stopWithGates(raw);
+  const { gates, stop } = stopWithGates(raw, env);
   return {
     kind: 'run',
     config: {
@@ -95,17 +96,34 @@ function signalOrThrow(text: string, where: string): string {
  */
 function regexOption(raw: Raw, name: string): RegExp | undefined {
   const text = single(raw, name);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : checkedRegExp(text, describe(name));
+}
+
+function checkedRegExp(text: string, where: string): RegExp {
   try {
     new RegExp(text);
   } catch (error) {
-    throw new UsageError(`bad regular expression ${JSON.stringify(text)} for ${describe(name)}: ${(error as Error).message}`);
+    throw new UsageError(`bad regular expression ${JSON.stringify(text)} for ${where}: ${(error as Error).message}`);
   }
   try {
     return linearTimeRegExp(text);
   } catch {
-    throw new UsageError(`regular expression ${JSON.stringify(text)} for ${describe(name)} cannot be matched in linear time (backreferences and lookaround are not supported): write it without them`);
+    throw new UsageError(`regular expression ${JSON.stringify(text)} for ${where} cannot be matched in linear time (backreferences and lookaround are not supported): write it without them`);
   }
+}
+
+/** --skip, plus the outer jobdone's when this one is its job (src/config/outer.ts): each checked alone, then either matches. */
+function skipOption(raw: Raw, env: NodeJS.ProcessEnv): RegExp | undefined {
+  const own = regexOption(raw, 'skip');
+  const text = env[outerSkipVariable];
+  if (text === undefined || text === '') return own;
+  return eitherPattern(own, checkedRegExp(text, `${outerSkipVariable} (the --skip of the jobdone that runs this one)`));
+}
+
+/** A pattern that matches where either does; each was checked alone, so neither can break out of its group. */
+export function eitherPattern(a: RegExp | undefined, b: RegExp | undefined): RegExp | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return linearTimeRegExp(`(?:${a.source})|(?:${b.source})`);
 }
 
 let linearEngineEnabled = false;
@@ -130,10 +148,10 @@ function signalForOption(raw: Raw): Map<string, string> {
   return map;
 }
 
-function stopOptions(raw: Raw): StopOptions {
+function stopOptions(raw: Raw, env: NodeJS.ProcessEnv): StopOptions {
   return {
     only: regexOption(raw, 'only'),
-    skip: regexOption(raw, 'skip'),
+    skip: skipOption(raw, env),
     signal: signalOption(raw, 'signal', 'TERM'),
     signalFor: signalForOption(raw),
     graceMs: durationOption(raw, 'grace', 10_000),
@@ -164,15 +182,15 @@ function terminationLogOption(raw: Raw): TerminationLogTarget | undefined {
   return terminationLogTarget(single(raw, 'termination-log'));
 }
 
-function psConfig(raw: Raw, positional: string[]): PsConfig {
+function psConfig(raw: Raw, positional: string[], env: NodeJS.ProcessEnv): PsConfig {
   if (positional.length > 0) throw new UsageError(`jobdone ps takes no arguments, got ${JSON.stringify(positional[0])}; see jobdone ps --help`);
-  return { stop: stopWithGates(raw).stop, log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
+  return { stop: stopWithGates(raw, env).stop, log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
 }
 
 /** Stop options with the presets' per-process signals under them (--signal-for beats a preset). */
-function stopWithGates(raw: Raw): { gates: GateOptions; stop: StopOptions } {
+function stopWithGates(raw: Raw, env: NodeJS.ProcessEnv): { gates: GateOptions; stop: StopOptions } {
   const gates = gateOptions(gateReader(raw));
-  const stop = stopOptions(raw);
+  const stop = stopOptions(raw, env);
   return { gates, stop: { ...stop, signalFor: new Map([...gates.signalFor, ...stop.signalFor]) } };
 }
 

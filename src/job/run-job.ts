@@ -27,10 +27,11 @@ export interface RunningJob {
   readonly outcome: Promise<JobOutcome>;
 }
 
-export function startJob(command: string, args: readonly string[]): RunningJob {
+/** `env` undefined: jobdone's own environment, as it is (src/config/outer.ts adds to it only for a --skip). */
+export function startJob(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): RunningJob {
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio: 'inherit', detached: true });
+    child = spawn(command, args, { stdio: 'inherit', detached: true, ...(env === undefined ? {} : { env }) });
   } catch (error) {
     // spawn() emits 'error' only for ENOENT, EACCES, EAGAIN, EMFILE and ENFILE; any other exec
     // failure (ENOTDIR, ENOEXEC, E2BIG, ELOOP...) is thrown.
