@@ -53,10 +53,11 @@ process.on('exit', () => {
   for (const child of alive) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-export function startJobdone(args: readonly string[], options: SpawnOptions & { timeoutMs?: number } = {}): Started {
+/** `executable`: another file in place of the executable (for the source: of node), e.g. a copy of it. */
+export function startJobdone(args: readonly string[], options: SpawnOptions & { timeoutMs?: number; executable?: string } = {}): Started {
   const [file, ...pre] = jobdoneArgv();
   const startedAt = performance.now();
-  const child = spawn(file!, [...pre, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const child = spawn(options.executable ?? file!, [...pre, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...options });
   alive.add(child);
   const out: Buffer[] = [];
   let err = '';
