@@ -86,7 +86,7 @@ export interface PodIdentity {
 export const shellComms: ReadonlySet<string> = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox']);
 
 export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentity, mount: ProcMountView = {}): Pod {
-  const tree = processTree(processes);
+  const tree = processTree(processes, identity.selfPid);
   const { sorted, byPid, childrenOf, cgroupOf } = tree;
   const { selfPid, jobPid } = identity;
   const self = byPid.get(selfPid);
@@ -114,12 +114,14 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
   const { roleOf, byCgroup } = rolesAndCgroups(tree, roleFor);
   const { containers, containerOf } = containersOf(byCgroup);
   const ownContainer = ownCgroup === undefined ? undefined : containers.find((c) => c.cgroup === ownCgroup);
+  // A zombie is gone: a "container" of nothing but zombies (orphans whose cgroup the kernel no
+  // longer tells) is none, and proves no shared PID namespace.
   const others = containers
-    .filter((c) => c !== ownContainer && c.processes.some((p) => roleOf.get(p.pid) === 'sidecar'))
+    .filter((c) => c !== ownContainer && c.processes.some((p) => roleOf.get(p.pid) === 'sidecar' && p.state !== 'Z'))
     .sort((a, b) => (a.mains[0]?.pid ?? 0) - (b.mains[0]?.pid ?? 0));
 
   const sharedPidNamespace = sorted.some(
-    (p) => p.pid !== 1 && !isKernel(p) && (ownCgroup === undefined || cgroupOf(p) !== ownCgroup),
+    (p) => p.pid !== 1 && !isKernel(p) && p.state !== 'Z' && (ownCgroup === undefined || cgroupOf(p) !== ownCgroup),
   );
   const pidNamespaceDoubt = doubtAboutPidNamespace(byPid, self, mount, hostPidNamespace);
 

@@ -23,6 +23,20 @@ describe('pods jobdone must leave alone', { skip: rootReason, timeout: 30_000 },
     assert.match(lines[0]!, /jobdone is PID 1/);
   });
 
+  it('as PID 1 (docker run without --init) with a zombie orphan it cannot reap: no phantom sidecar container, the PID-1 advice stays', async () => {
+    const [file, ...pre] = jobdoneArgv();
+    // The subshell's sleep is orphaned to PID 1 (jobdone), exits, and stays a zombie: Node reaps
+    // only the children it started (docs/limitations.md).
+    const job = '(sleep 0.1 &); while ! grep -qs "^[0-9]* (sleep) Z" /proc/[0-9]*/stat; do sleep 0.05; done; exit 4';
+    const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--', file!, ...pre, '--grace', '1s', '--', 'sh', '-c', job], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 4, stderr);
+    assert.doesNotMatch(stderr, /sidecar container/);
+    assert.match(stderr, /jobdone is PID 1, so this container has a PID namespace of its own/);
+  });
+
   it('on the node\'s PID namespace (kthreadd visible) a process in another cgroup is not signalled, and jobdone says why', async (t) => {
     // A bystander in a cgroup of its own: on the node that looks like another container.
     const cgroup = '/sys/fs/cgroup/pids/jobdone-hostpid-test';
