@@ -45,11 +45,11 @@ function killWholeContainer(proc: MemoryProcFs): (pid: number) => void {
  * made-up one (which shares module state: the logger's formatters, the linear RegExp engine).
  * settled() before it began cancels it; after, it waits for its end.
  */
-export function warmUpWhileJobRuns(): Background {
+export function warmUpWhileJobRuns(run: () => Promise<void> = warmUp): Background {
   let running: Promise<void> | undefined;
   let cancelled = false;
   const turn = setImmediate(() => {
-    if (!cancelled) running = warmUp();
+    if (!cancelled) running = run();
   });
   return {
     settled: () => {

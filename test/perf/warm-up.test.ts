@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryProcFs } from '../../src/proc/memory-proc-fs.ts';
-import { warmUp } from '../../src/warm-up.ts';
+import { warmUp, warmUpWhileJobRuns } from '../../src/warm-up.ts';
 
 // The warm-up runs inside every real jobdone while the job runs: it must not signal anything,
 // write anything, or fail.
@@ -29,4 +29,22 @@ test('warm-up drives the stop step over its in-memory pod: both sidecar containe
   await warmUp();
   t.mock.restoreAll();
   assert.deepEqual(removed.sort((a, b) => a - b), [9, 9, 12, 12, 13, 13, 20, 20]);
+});
+
+// The lifecycle awaits settled() before the real stop (test/lifecycle.test.ts has the order).
+test('the warm-up as the lifecycle runs it: settled() before it began cancels it; after, it waits for its end', async () => {
+  let runs = 0;
+  const early = warmUpWhileJobRuns(async () => { runs++; });
+  await early.settled();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(runs, 0, 'a job that ended at once: the made-up stop never starts');
+
+  let finish: () => void = () => {};
+  let ended = false;
+  const late = warmUpWhileJobRuns(() => new Promise<void>((resolve) => { runs++; finish = () => { ended = true; resolve(); }; }));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(runs, 1);
+  const settled = late.settled().then(() => ended);
+  setTimeout(() => finish(), 10);
+  assert.equal(await settled, true, 'settled() resolves only once the warm-up has ended');
 });
