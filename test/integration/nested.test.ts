@@ -6,7 +6,7 @@ import { chmodSync, copyFileSync, linkSync, mkdtempSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { jobdoneArgv, repoRoot } from '../helpers/jobdone.ts';
+import { jobdoneArgv, repoRoot, timeBound } from '../helpers/jobdone.ts';
 import { createPod, sandboxSkipReason, type Pod } from '../sandbox/pod.ts';
 
 const skip = sandboxSkipReason();
@@ -54,7 +54,10 @@ describe('jobdone -- jobdone ...: the outer always stops the pod', { skip, timeo
   });
 
   it("the outer's --timeout SIGKILLs an inner whose job ignores SIGTERM: 124, the sidecar stopped", async (t) => {
-    const { stderr } = await nestedRun(t, 'timeout', ['--timeout', '1s', '--grace', '1s', '--', ...jobdone, '--grace', '30s', '--', 'sh', '-c', "trap '' TERM; sleep 60"], 124);
+    // The deadline must fall after the inner one has set up its signals (about a second later
+    // under emulation): else SIGTERM kills it before it can forward it, and no SIGKILL is needed.
+    const timeout = `${Math.round(timeBound(1000))}ms`;
+    const { stderr } = await nestedRun(t, 'timeout', ['--timeout', timeout, '--grace', '1s', '--', ...jobdone, '--grace', '30s', '--', 'sh', '-c', "trap '' TERM; sleep 60"], 124);
     assert.match(stderr, /sending SIGKILL/);
   });
 
