@@ -34,6 +34,8 @@ describe('forged processes in a pod', { skip, timeout: 60_000 }, () => {
     const program = compileC('main-thread-exits');
     const pod = await createPod({ name: 'threads', t });
     const sidecar = await pod.start({ name: 'sidecar', command: [program, '50'] });
+    await sidecar.waitForOutput('started', { stream: 'stdout', timeoutMs: 10_000 });
+    process.kill(sidecar.hostPid, 'SIGUSR2');
     await sidecar.waitForOutput('ready', { stream: 'stdout', timeoutMs: 10_000 });
     for (let i = 0; i < 500 && !readFileSync(`/proc/${sidecar.hostPid}/stat`, 'latin1').includes(') Z '); i++) await new Promise((r) => setTimeout(r, 10));
     assert.match(readFileSync(`/proc/${sidecar.hostPid}/stat`, 'latin1'), /\) Z /);

@@ -15,6 +15,7 @@ test('main thread gone, three threads running: not a zombie, in the scan and in 
   t.after(() => child.kill('SIGKILL'));
   await once(child.stdout, 'data');
   const pid = child.pid!;
+  process.kill(pid, 'SIGUSR2');
   // Wait until main is really gone (ready is printed just before pthread_exit).
   for (let i = 0; i < 500 && !readFileSync(`/proc/${pid}/stat`, 'latin1').includes(') Z '); i++) await new Promise((r) => setTimeout(r, 10));
   assert.match(readFileSync(`/proc/${pid}/stat`, 'latin1'), /\) Z /, 'the kernel shows main as a zombie');
