@@ -7,7 +7,7 @@
 #
 #   sandbox  the pod sandbox (npm run demo, the pod tests): catatonit (PID 1), busybox-static (a
 #            static shell and ip), util-linux (unshare, nsenter, setpriv), bsdutils (`script`, the
-#            TTY test)
+#            TTY test), gcc and libc6-dev (small C programs: a forged kthreadd, a main thread that exits)
 #   bundle   the portable /jobdone bundle (npm run build -- --bundle): patchelf, binutils (strip)
 #   arm64    arm64 under emulation (the arm64 build and its tests): qemu-user-static and
 #            binfmt-support run arm64 programs; libc6/libstdc++6:arm64 are what the arm64 Node
@@ -33,7 +33,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=
 for group in $groups; do
   case "$group" in
-    sandbox) packages="$packages catatonit busybox-static util-linux bsdutils" ;;
+    sandbox) packages="$packages catatonit busybox-static util-linux bsdutils gcc libc6-dev" ;;
     bundle) packages="$packages patchelf binutils" ;;
     arm64) packages="$packages qemu-user-static binfmt-support binutils-aarch64-linux-gnu file libc6:arm64 libstdc++6:arm64 libtinfo6:arm64" ;;
     docker) packages="$packages docker.io docker-compose catatonit" ;;

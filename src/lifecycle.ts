@@ -1,8 +1,11 @@
 // The whole life of jobdone, in order: forward signals, run the job, stop the
 // sidecars, report, exit with the job's status. Everything that touches the
 // system comes in through LifecycleDeps so the order can be tested with fakes.
+// Once the job has started nothing may lose its status or skip the stop: every step from
+// there on runs through afterStart, which logs a step's failure and goes on.
 import type { RunConfig } from './config/config.ts';
 import type { SignalForwarder } from './job/forward-signals.ts';
+import type { InnerRun } from './job/nested.ts';
 import { describeOutcome, exitStatusOf, type JobOutcome, type RunningJob } from './job/run-job.ts';
 import type { Logger } from './log/logger.ts';
 import type { ReadyOutcome } from './ready/wait.ts';
@@ -15,10 +18,13 @@ export interface LifecycleDeps {
   startJob(command: string, args: readonly string[]): RunningJob;
   /** --timeout (src/job/deadline.ts): past timeoutMs the job gets SIGTERM, then SIGKILL after the grace period. */
   withDeadline(job: RunningJob, timeoutMs: number): RunningJob;
-  /** The job just started is jobdone itself (src/job/nested.ts): it does the stop, this one passes its status through. */
-  jobIsJobdone(pid: number): boolean;
-  /** The stop step (src/stop/stop-after-job.ts), told the status jobdone will exit with (--keep-sidecars-on-failure). */
-  stopSidecars(job: { pid: number | undefined; status: number }): Promise<SidecarStopSummary>;
+  /** The job just started is jobdone itself (src/job/nested.ts), with its own options; undefined when it is not. */
+  jobIsJobdone(pid: number): InnerRun | undefined;
+  /**
+   * The stop step (src/stop/stop-after-job.ts), told the status jobdone will exit with
+   * (--keep-sidecars-on-failure); `inner` when the job was a jobdone that stopped the pod first.
+   */
+  stopSidecars(job: { pid: number | undefined; status: number }, inner?: InnerRun): Promise<SidecarStopSummary>;
   /** Last step: the termination message (src/report/termination.ts). */
   finished(run: { outcome: JobOutcome | { kind: 'not-ready'; reason: string }; status: number; stopped: SidecarStopSummary; ms: number }): void;
   log: Logger;
@@ -30,32 +36,48 @@ export async function runLifecycle(config: RunConfig, deps: LifecycleDeps): Prom
   const signals = deps.forwardSignals();
   const ready = await deps.waitUntilReady(signals);
   if (ready.kind === 'not-ready') return endWithoutJob(ready, signals, deps, startedAt);
-  const started = deps.startJob(config.command, config.args);
-  const job = config.timeoutMs === undefined ? started : deps.withDeadline(started, config.timeoutMs);
-  if (job.pid !== undefined) signals.deliverTo(job.pid);
-  if (job.pid !== undefined && deps.jobIsJobdone(job.pid)) return passStatusThrough(job.pid, job.outcome, signals, deps.log);
-  const outcome = await job.outcome;
-  signals.detach();
-  logJobOutcome(deps.log, outcome, job.pid);
-  const status = exitStatusOf(outcome);
-  const stopped = await deps.stopSidecars({ pid: job.pid, status });
-  const ms = Math.round(deps.now() - startedAt);
-  deps.log.info(`done: job ${describeOutcome(outcome)}; ${stopped.summary}`, { exit: status, ms });
-  deps.finished({ outcome, status, stopped, ms });
-  return status;
+  return afterStart(config, deps.startJob(config.command, config.args), signals, deps, startedAt);
 }
 
 /**
- * The job is a jobdone (an ENTRYPOINT repeated in the command): it stops the sidecars, logs the
- * stop and writes the termination message. A second stop would find nothing and warn about
- * shareProcessNamespace, and a second message would overwrite the first, so this one only
- * forwards signals (already set up) and exits with the inner one's status.
+ * From the job's start to jobdone's exit. Every step is guarded: a failure (jobdone's own file
+ * gone when the nested check stats it, say) is one error line, and the job's status, the stop
+ * and the termination message still follow. The outer of a nested run stops too, after the
+ * inner: whatever the inner did (--version, killed, a dry run), the pod ends stopped.
  */
-async function passStatusThrough(pid: number, outcome: Promise<JobOutcome>, signals: SignalForwarder, log: Logger): Promise<number> {
-  log.info(`the job is jobdone itself (pid ${pid}): it stops the sidecars and reports; this one forwards signals and passes its exit status through`);
-  const status = exitStatusOf(await outcome);
-  signals.detach();
+async function afterStart(config: RunConfig, started: RunningJob, signals: SignalForwarder, deps: LifecycleDeps, startedAt: number): Promise<number> {
+  const step = guarded(deps.log);
+  const timeoutMs = config.timeoutMs;
+  const job = (timeoutMs === undefined ? undefined : step('--timeout', () => deps.withDeadline(started, timeoutMs))) ?? started;
+  const pid = job.pid;
+  if (pid !== undefined) step('forwarding signals', () => signals.deliverTo(pid));
+  const inner = pid === undefined ? undefined : step('the nested check', () => deps.jobIsJobdone(pid));
+  if (inner !== undefined) deps.log.info(`the job is jobdone itself (pid ${pid}): it stops the sidecars first; this one stops what is left after it`);
+  const outcome = await job.outcome;
+  step('detaching signals', () => signals.detach());
+  logJobOutcome(deps.log, outcome, pid);
+  const status = exitStatusOf(outcome);
+  const stopped = await deps.stopSidecars({ pid, status }, inner).catch((error: unknown) => ({ summary: `sidecars not stopped (${messageOf(error)})` }));
+  const ms = Math.round(deps.now() - startedAt);
+  deps.log.info(`done: job ${describeOutcome(outcome)}; ${stopped.summary}`, { exit: status, ms });
+  step('the termination message', () => deps.finished({ outcome, status, stopped, ms }));
   return status;
+}
+
+/** Runs one step after the job has started; a failure is logged and the step's result is undefined. */
+function guarded(log: Logger): <T>(what: string, run: () => T) => T | undefined {
+  return (what, run) => {
+    try {
+      return run();
+    } catch (error) {
+      log.error(`internal error in ${what}: ${messageOf(error)}; the job's status and the stop are kept`);
+      return undefined;
+    }
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The sidecars never became ready, or the pod is going away: no job, and the sidecars are stopped so the pod does not hang. */

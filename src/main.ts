@@ -8,17 +8,20 @@ import './log/node-warnings.ts';
 import { helpText } from './cli/help.ts';
 import type { RunConfig } from './config/config.ts';
 import { parseInvocation, UsageError } from './config/parse.ts';
+import { environmentForJob } from './config/outer.ts';
 import { checkProcRoot } from './config/proc-root.ts';
+import { eitherPattern } from './config/regex.ts';
 import { requestedLogFormat } from './config/refused-invocation.ts';
 import { terminationLogOfRefusedInvocation } from './config/termination-log.ts';
 import { ExitCode } from './exit-codes.ts';
 import { runInstall } from './install/run-install.ts';
 import { withDeadline } from './job/deadline.ts';
 import { forwardSignals } from './job/forward-signals.ts';
-import { jobIsNestedRun } from './job/nested.ts';
+import { innerRunOf, type InnerRun } from './job/nested.ts';
 import { startJob } from './job/run-job.ts';
 import { runLifecycle, type LifecycleDeps } from './lifecycle.ts';
 import { createLogger, ownLine, writeToStderr, type Logger } from './log/logger.ts';
+import { jobEnvironment } from './node-env/early.ts';
 import { linuxOnlyRefusal } from './platform.ts';
 import { runPs } from './ps/run-ps.ts';
 import { waitForSidecars } from './ready/wait-for-sidecars.ts';
@@ -90,14 +93,20 @@ function realDeps(config: RunConfig, log: Logger): LifecycleDeps {
       onForwardError: (signal, error) => log.warn(`cannot forward ${signal} to the job: ${error.code ?? error.message}`),
     }),
     waitUntilReady: (signals) => waitForSidecars(config, signals, log),
-    startJob,
+    // A jobdone run as the job honours this one's --skip (src/config/outer.ts).
+    startJob: (command, args) => startJob(command, args, environmentForJob(jobEnvironment(), config.stop.skip)),
     withDeadline: (job, timeoutMs) => withDeadline(job, { timeoutMs, graceMs: config.stop.graceMs, log }),
-    jobIsJobdone: (pid) => jobIsNestedRun(pid),
-    stopSidecars: (job) => stopAfterJob(config, job, log),
+    jobIsJobdone: (pid) => innerRunOf(pid),
+    stopSidecars: (job, inner) => stopAfterJob(inner === undefined ? config : afterInner(config, inner), job, log),
     finished: (run) => writeTerminationMessage(config.terminationLog, terminationMessageAs(config.terminationFormat, run), log),
     log,
     now: () => performance.now(),
   };
+}
+
+/** The outer's stop after an inner jobdone's: it leaves alone what either was told to skip, and an empty pod is expected. */
+function afterInner(config: RunConfig, inner: InnerRun): RunConfig {
+  return { ...config, stop: { ...config.stop, skip: eitherPattern(config.stop.skip, inner.skip), afterInnerStop: true } };
 }
 
 main(process.argv.slice(2), process.env).then(

@@ -35,9 +35,9 @@ function fakes(ready: ReadyOutcome, outcome: JobOutcome = { kind: 'exited', code
       return { pid, outcome: Promise.resolve(outcome) };
     },
     withDeadline: (job) => job,
-    jobIsJobdone: () => false,
-    stopSidecars: async (job) => {
-      events.push(`stopSidecars ${job.pid}`);
+    jobIsJobdone: () => undefined,
+    stopSidecars: async (job, inner) => {
+      events.push(`stopSidecars ${job.pid}${inner === undefined ? '' : ` after inner (skip ${inner.skip?.source})`}`);
       return { summary: 'nothing to stop' };
     },
     log: createLogger({ format: 'text', level: 'info', write: (line) => lines.push(line) }),
@@ -57,15 +57,38 @@ describe('lifecycle', () => {
     assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'deliverTo 42', 'detach', 'stopSidecars 42', 'finished']);
   });
 
-  it('a job that is jobdone itself: signals still reach it, its status passes through, no second stop, no second termination message, one line', async () => {
+  it('a job that is jobdone itself: signals reach it, its status passes through, and this one stops after it, with the inner one\'s --skip', async () => {
     const f = fakes({ kind: 'ready' }, { kind: 'exited', code: 3 });
     f.deps.jobIsJobdone = (pid) => {
       f.events.push(`jobIsJobdone ${pid}`);
-      return true;
+      return { skip: /fluent/ };
     };
     assert.equal(await runLifecycle(config, f.deps), 3);
-    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'deliverTo 42', 'jobIsJobdone 42', 'detach']);
-    assert.deepEqual(f.lines, ['jobdone: the job is jobdone itself (pid 42): it stops the sidecars and reports; this one forwards signals and passes its exit status through\n']);
+    assert.deepEqual(f.events, ['forwardSignals', 'wait', 'startJob', 'deliverTo 42', 'jobIsJobdone 42', 'detach', 'stopSidecars 42 after inner (skip fluent)', 'finished']);
+    assert.match(f.lines[0]!, /the job is jobdone itself \(pid 42\): it stops the sidecars first; this one stops what is left after it/);
+  });
+
+  it('an error in any step after the job started (the nested check, the deadline, signals, the message) keeps the status and the stop', async () => {
+    const timed = parseInvocation(['--timeout', '30s', '--', 'job'], {});
+    const timedConfig = timed.kind === 'run' ? timed.config : assert.fail('not a run');
+    const f = fakes({ kind: 'ready' }, { kind: 'exited', code: 4 });
+    const boom = (what: string) => () => { throw new Error(`${what} failed`); };
+    f.deps.withDeadline = boom('deadline');
+    f.deps.jobIsJobdone = boom('ENOENT: stat /jobdone/jobdone');
+    f.deps.finished = boom('message');
+    const forwarder = f.deps.forwardSignals();
+    forwarder.deliverTo = boom('deliver');
+    forwarder.detach = boom('detach');
+    f.deps.forwardSignals = () => forwarder;
+    f.deps.stopSidecars = async (job) => {
+      f.events.push(`stopSidecars ${job.pid}`);
+      throw new Error('stop failed');
+    };
+    assert.equal(await runLifecycle(timedConfig, f.deps), 4);
+    assert.ok(f.events.includes('stopSidecars 42'), f.events.join());
+    const text = f.lines.join('');
+    for (const what of ['deadline', 'ENOENT: stat /jobdone/jobdone', 'message', 'deliver', 'detach']) assert.match(text, new RegExp(`internal error in .*: ${what} failed; the job's status and the stop are kept`), text);
+    assert.match(text, /done: job exited with code 4; sidecars not stopped \(stop failed\) exit=4/);
   });
 
   it('not ready: the job never starts, queued signals are dropped, the sidecars are stopped, the wait decides the status', async () => {

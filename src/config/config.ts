@@ -29,6 +29,11 @@ export interface StopOptions {
   nativeSidecar: RegExp | undefined;
   /** A failed job leaves the sidecars running for the kubelet's retry (restartPolicy: OnFailure). */
   keepSidecarsOnFailure: boolean;
+  /**
+   * The job was a jobdone that stopped the pod first (src/lifecycle.ts): an empty pod now is no
+   * sign that shareProcessNamespace is missing (the inner one said so if it was). Absent: false.
+   */
+  afterInnerStop?: boolean;
 }
 
 /** One phase of the stop: recognition's roles, everything, or the containers a pattern names. */

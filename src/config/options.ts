@@ -40,7 +40,7 @@ export const optionSpecs: readonly OptionSpec[] = [
   { name: 'no-kill', kind: 'flag', for: runLike,
     help: 'never SIGKILL: when the grace period ends, log what is still running and exit' },
   { name: 'allow-host-pid', kind: 'flag', for: runLike,
-    help: 'stop processes even when the host PID namespace is visible (hostPID: true); dangerous' },
+    help: 'stop processes, and let --wait-process find them, even when the host PID namespace is visible (hostPID: true); dangerous' },
   { name: 'stop-order', kind: 'value', metavar: 'ORDER', defaultText: 'senders,proxies', for: runLike,
     help: 'the phases of the stop, comma-separated: senders (log and telemetry agents, vault agent, unrecognised sidecars), proxies, a recognised sidecar id or a regex on the main process; all: everything at once' },
   { name: 'no-recognize', kind: 'flag', for: runLike,

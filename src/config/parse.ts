@@ -7,11 +7,12 @@ import { parseDuration } from '../duration.ts';
 import { optionSpecs, type Subcommand } from './options.ts';
 import { describe, flag, mergeOverEnvironment, readEnvironment, readFlags, readFlagsAndFiles, single, type Raw } from './raw-options.ts';
 import { UsageError } from './usage-error.ts';
-import { userRegExp } from './regex.ts';
+import { eitherPattern, userRegExp } from './regex.ts';
 import { runStopOptions } from './stop-order.ts';
 import { parseSignal } from '../signals.ts';
 import { gateOptions, type GateOptions, type GateReader } from './gates.ts';
 import { terminationLogTarget } from './termination-log.ts';
+import { outerSkipVariable } from './outer.ts';
 import { InjectOptionError, injectOptions, type InjectOptions } from '../inject/options.ts';
 
 export { UsageError };
@@ -44,7 +45,7 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
 
   if (subcommand === 'inject') return { kind: 'inject', options: injectInvocation(raw, fromFlags.positional) };
 
-  if (subcommand === 'ps') return { kind: 'ps', config: psConfig(raw, fromFlags.positional) };
+  if (subcommand === 'ps') return { kind: 'ps', config: psConfig(raw, fromFlags.positional, env) };
   if (subcommand === 'sidecar') return { kind: 'sidecar', config: sidecarConfig(raw, fromFlags.positional) };
   if (subcommand === 'install') return { kind: 'install', dir: installDirectory(fromFlags.positional) };
   const [command, ...args] = fromFlags.positional;
@@ -54,7 +55,7 @@ export function parseInvocation(argv: readonly string[], env: NodeJS.ProcessEnv)
   // An empty command was "cannot be executed" (126) after the sidecars had been waited for and
   // then stopped: it is bad input, refused before anything runs.
   if (command === '') throw new UsageError('empty command after --: give the job to run, e.g. jobdone -- ./job.sh arg');
-  const { gates, stop } = stopWithGates(raw);
+  const { gates, stop } = stopWithGates(raw, env);
   return {
     kind: 'run',
     config: {
@@ -91,6 +92,14 @@ function regexOption(raw: Raw, name: string): RegExp | undefined {
   return text === undefined ? undefined : userRegExp(text, describe(name));
 }
 
+/** --skip, plus the outer jobdone's when this one is its job (src/config/outer.ts): each checked alone, then either matches. */
+function skipOption(raw: Raw, env: NodeJS.ProcessEnv): RegExp | undefined {
+  const own = regexOption(raw, 'skip');
+  const text = env[outerSkipVariable];
+  if (text === undefined || text === '') return own;
+  return eitherPattern(own, userRegExp(text, `${outerSkipVariable} (the --skip of the jobdone that runs this one)`));
+}
+
 function signalForOption(raw: Raw): Map<string, string> {
   const map = new Map<string, string>();
   for (const item of raw.get('signal-for') ?? []) {
@@ -102,10 +111,10 @@ function signalForOption(raw: Raw): Map<string, string> {
   return map;
 }
 
-function stopOptions(raw: Raw): StopOptions {
+function stopOptions(raw: Raw, env: NodeJS.ProcessEnv): StopOptions {
   return {
     only: regexOption(raw, 'only'),
-    skip: regexOption(raw, 'skip'),
+    skip: skipOption(raw, env),
     signal: signalOption(raw, 'signal', 'TERM'),
     signalFor: signalForOption(raw),
     graceMs: durationOption(raw, 'grace', 10_000),
@@ -143,16 +152,16 @@ function terminationLogOption(raw: Raw): TerminationLogTarget | undefined {
   return terminationLogTarget(single(raw, 'termination-log'));
 }
 
-function psConfig(raw: Raw, positional: string[]): PsConfig {
+function psConfig(raw: Raw, positional: string[], env: NodeJS.ProcessEnv): PsConfig {
   if (positional.length > 0) throw new UsageError(`jobdone ps takes no arguments, got ${JSON.stringify(positional[0])}; see jobdone ps --help`);
-  const { stop, gates } = stopWithGates(raw);
+  const { stop, gates } = stopWithGates(raw, env);
   return { stop, calls: gates.shutdown.calls, log: logOptions(raw), procRoot: single(raw, 'proc-root') ?? '/proc', json: flag(raw, 'json') };
 }
 
 /** Stop options with the presets' per-process signals under them (--signal-for beats a preset). */
-function stopWithGates(raw: Raw): { gates: GateOptions; stop: StopOptions } {
+function stopWithGates(raw: Raw, env: NodeJS.ProcessEnv): { gates: GateOptions; stop: StopOptions } {
   const gates = gateOptions(gateReader(raw));
-  const stop = stopOptions(raw);
+  const stop = stopOptions(raw, env);
   return { gates, stop: { ...stop, signalFor: new Map([...gates.signalFor, ...stop.signalFor]) } };
 }
 

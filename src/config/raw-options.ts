@@ -1,6 +1,7 @@
 // The raw options of one invocation: flags read from argv and JOBDONE_* variables from the
 // environment, by the option table (options.ts), before any value is checked (parse.ts does that).
 import { envName, optionForToken, optionSpecs, type OptionSpec, type Subcommand } from './options.ts';
+import { outerSkipVariable } from './outer.ts';
 import { UsageError } from './usage-error.ts';
 
 /** Option name -> its values as given (a list option may repeat). */
@@ -66,7 +67,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv, specs: readonly OptionSp
   const raw: Raw = new Map();
   const known = new Map(optionSpecs.filter((spec) => !spec.noEnv).map((spec) => [envName(spec), spec]));
   for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith('JOBDONE_') || value === undefined) continue;
+    if (!key.startsWith('JOBDONE_') || value === undefined || key === outerSkipVariable) continue;
     const spec = known.get(key);
     if (spec === undefined) {
       throw new UsageError(`unknown environment variable ${key}; known: ${[...known.keys()].join(', ')}`);

@@ -29,6 +29,12 @@ export function anyOf(texts: readonly string[], where: string): RegExp | undefin
   return linearTimeRegExp(texts.map((text) => `(?:${text})`).join('|'));
 }
 
+/** A pattern that matches where either does; each was checked alone, so neither can break out of its group. */
+export function eitherPattern(a: RegExp | undefined, b: RegExp | undefined): RegExp | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return linearTimeRegExp(`(?:${a.source})|(?:${b.source})`);
+}
+
 let linearEngineEnabled = false;
 
 function linearTimeRegExp(source: string): RegExp {

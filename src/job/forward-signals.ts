@@ -7,11 +7,16 @@ import { takeEarlySigusr1 } from './early-sigusr1.ts';
 /**
  * Not forwarded: CHLD (about jobdone's own children), PIPE (raised by jobdone's
  * own writes to a closed stderr), the synchronous faults (SEGV, BUS, FPE, ILL,
- * TRAP, ABRT, SYS), and KILL/STOP, which cannot be caught.
+ * TRAP, ABRT, SYS), and KILL/STOP, which cannot be caught. STKFLT is a plain
+ * asynchronous signal on Linux (nothing raises it any more): left out, it killed
+ * jobdone (exit 144) and orphaned the job. The real-time signals (SIGRTMIN..SIGRTMAX)
+ * cannot be forwarded: Node has no names for them, so no handler can be installed,
+ * and one kills jobdone (docs/limitations.md).
  */
 export const forwardedSignals = [
   'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGCONT', 'SIGWINCH',
   'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGPWR',
+  'SIGSTKFLT',
 ] as const satisfies readonly NodeJS.Signals[];
 
 export interface SignalForwarder {

@@ -1,12 +1,13 @@
 // A job that is jobdone itself: an image's ENTRYPOINT ["/jobdone/jobdone", "--"] plus a
-// command (compose `command:`, Kubernetes `args:`) that repeats /jobdone/jobdone. Both would
-// stop the pod, and the outer one, finding the sidecars already gone, would warn about
-// shareProcessNamespace. The inner one is where the user's options are, so it does the work;
-// the outer one only forwards signals and passes the status through (src/lifecycle.ts).
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+// command (compose `command:`, Kubernetes `args:`) that repeats /jobdone/jobdone. Both stop the
+// pod (src/lifecycle.ts: the outer always stops after its job, whatever the job did); knowing
+// that the job is jobdone only refines the outer's stop: it honours the inner's --skip too, and
+// an empty pod after the inner's stop is no sign that shareProcessNamespace is missing. So this
+// check may miss (a jobdone exec'd later by a script) without leaving a sidecar running.
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { isSea } from 'node:sea';
-import { subcommands } from '../config/parse.ts';
+import { parseInvocation, subcommands } from '../config/parse.ts';
 import { parseCmdline } from '../proc/parse.ts';
 
 export interface FileId {
@@ -16,6 +17,9 @@ export interface FileId {
 
 export interface ThisProgram {
   exe: FileId;
+  /** Where its file can be read (a copy of it is jobdone too), and its size. */
+  path?: string;
+  size?: number;
   /** The arguments that make `exe` be jobdone: [] for the executable; node's options and the script for the source. */
   programArgs: readonly string[];
 }
@@ -56,8 +60,44 @@ export function emulatedProgram(cmdline: readonly string[], emulation: Emulation
 export function thisProgram(): ThisProgram {
   // process.execPath, not a stat of /proc/self/exe: under qemu-user, /proc/self/exe (stat'ed by
   // the kernel) is the emulator, which every emulated job shares, so any job looked like jobdone.
-  const { dev, ino } = statSync(process.execPath);
-  return { exe: { dev, ino }, programArgs: isSea() ? [] : [...process.execArgv, process.argv[1] ?? ''] };
+  // But where that path cannot be stat'ed (deleted while a gate waited, a memfd), the kernel's
+  // link still reaches the file natively; an error here once came after the job had started.
+  for (const path of [process.execPath, '/proc/self/exe']) {
+    try {
+      const { dev, ino, size } = statSync(path);
+      return { exe: { dev, ino }, path, size, programArgs: isSea() ? [] : [...process.execArgv, process.argv[1] ?? ''] };
+    } catch {
+      // the next
+    }
+  }
+  return { exe: { dev: -1, ino: -1 }, programArgs: [] };
+}
+
+/**
+ * A plain copy of jobdone's executable is jobdone too (`cp /jobdone/jobdone /app/run`): same
+ * size, and the same bytes at 16 places spread over the file (4 KB each: a jobdone build of
+ * another version differs in its SEA blob and its size). Reading 64 KB only when the sizes agree.
+ */
+export function sameContent(a: string, b: string, size: number): boolean {
+  const chunk = 4096;
+  const fa = openSync(a, 'r');
+  try {
+    const fb = openSync(b, 'r');
+    try {
+      const bufA = Buffer.alloc(chunk);
+      const bufB = Buffer.alloc(chunk);
+      for (let i = 0; i < 16; i++) {
+        const at = Math.floor(((size - chunk) * i) / 15);
+        const n = readSync(fa, bufA, 0, chunk, Math.max(0, at));
+        if (n !== readSync(fb, bufB, 0, chunk, Math.max(0, at)) || !bufA.subarray(0, n).equals(bufB.subarray(0, n))) return false;
+      }
+      return true;
+    } finally {
+      closeSync(fb);
+    }
+  } finally {
+    closeSync(fa);
+  }
 }
 
 /**
@@ -93,25 +133,65 @@ function binfmtPreservesArgv0(emulator: FileId): boolean | undefined {
   return undefined;
 }
 
+/** What the outer needs to know of an inner jobdone run: its own --skip, which the outer honours in its stop too. */
+export interface InnerRun {
+  skip: RegExp | undefined;
+}
+
 /**
- * Whether the process `pid`, just started by this jobdone, is a jobdone run. Reliable right after
- * spawn(): libuv returns only once the child has exec'd (or failed to), and a jobdone that was
- * exec'd cannot have exited and been reaped before this synchronous read. A job that already
- * ended, or whose /proc entry cannot be read, is not jobdone.
+ * The job `pid`, just started by this jobdone, as a jobdone run: undefined when it is not one.
+ * Reliable right after spawn(): libuv returns only once the child has exec'd (or failed to), and
+ * a jobdone that was exec'd cannot have exited and been reaped before this synchronous read. A
+ * job that already ended, or whose /proc entry cannot be read, is not jobdone. Its options are
+ * read from its command line and environment, as it parses them itself; options it refuses
+ * (it will exit 125) restrict nothing.
  */
+export function innerRunOf(pid: number, self: ThisProgram = thisProgram(), emulation: Emulation | undefined = thisEmulation()): InnerRun | undefined {
+  const run = nestedRunOf(pid, self, emulation);
+  if (run === undefined) return undefined;
+  try {
+    const invocation = parseInvocation(run.args, run.env);
+    return { skip: invocation.kind === 'run' ? invocation.config.stop.skip : undefined };
+  } catch {
+    return { skip: undefined };
+  }
+}
+
+/** Whether the process `pid` is a jobdone run (see innerRunOf). */
 export function jobIsNestedRun(pid: number, self: ThisProgram = thisProgram(), emulation: Emulation | undefined = thisEmulation()): boolean {
+  return nestedRunOf(pid, self, emulation) !== undefined;
+}
+
+function nestedRunOf(pid: number, self: ThisProgram, emulation: Emulation | undefined): { args: string[]; env: NodeJS.ProcessEnv } | undefined {
   try {
     const exe = statSync(`/proc/${pid}/exe`);
-    const cmdline = parseCmdline(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
+    let file = { path: `/proc/${pid}/exe`, stat: exe };
+    let argv = parseCmdline(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
     if (emulation !== undefined && exe.dev === emulation.emulator.dev && exe.ino === emulation.emulator.ino) {
       // The job runs under the same emulator: what it runs is the file named after the emulator.
-      const program = emulatedProgram(cmdline, emulation);
-      if (program === undefined) return false;
-      const file = statSync(resolve(readlinkSync(`/proc/${pid}/cwd`), program.file));
-      return isNestedRun(self, { exe: { dev: file.dev, ino: file.ino }, argv: program.argv });
+      const program = emulatedProgram(argv, emulation);
+      if (program === undefined) return undefined;
+      const path = resolve(readlinkSync(`/proc/${pid}/cwd`), program.file);
+      file = { path, stat: statSync(path) };
+      argv = program.argv;
     }
-    return isNestedRun(self, { exe: { dev: exe.dev, ino: exe.ino }, argv: cmdline });
+    const copy = self.path !== undefined && file.stat.size === self.size && !sameFile(file.stat, self.exe) && sameContent(file.path, self.path, file.stat.size);
+    if (!isNestedRun(self, { exe: copy ? self.exe : { dev: file.stat.dev, ino: file.stat.ino }, argv })) return undefined;
+    return { args: argv.slice(self.programArgs.length + 1), env: parseEnviron(readFileSync(`/proc/${pid}/environ`, 'utf8')) };
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+function sameFile(a: FileId, b: FileId): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+function parseEnviron(text: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const entry of parseCmdline(text)) {
+    const equals = entry.indexOf('=');
+    if (equals > 0) env[entry.slice(0, equals)] = entry.slice(equals + 1);
+  }
+  return env;
 }

@@ -28,10 +28,11 @@ export interface RunningJob {
   readonly outcome: Promise<JobOutcome>;
 }
 
-export function startJob(command: string, args: readonly string[]): RunningJob {
+/** `env` undefined: the job's environment as jobdone got it (src/node-env); src/config/outer.ts adds to it only for a --skip. */
+export function startJob(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): RunningJob {
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio: 'inherit', detached: true, env: jobEnvironment() });
+    child = spawn(command, args, { stdio: 'inherit', detached: true, env: env ?? jobEnvironment() });
   } catch (error) {
     // spawn() emits 'error' only for ENOENT, EACCES, EAGAIN, EMFILE and ENFILE; any other exec
     // failure (ENOTDIR, ENOEXEC, E2BIG, ELOOP...) is thrown.

@@ -86,14 +86,14 @@ export interface PodIdentity {
 export const shellComms: ReadonlySet<string> = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox']);
 
 export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentity, mount: ProcMountView = {}): Pod {
-  const tree = processTree(processes);
+  const tree = processTree(processes, identity.selfPid);
   const { sorted, byPid, childrenOf, cgroupOf } = tree;
   const { selfPid, jobPid } = identity;
   const self = byPid.get(selfPid);
   const ownCgroup = self?.cgroup;
 
   const hostPidNamespace = isKthreadd(byPid.get(2));
-  const isKernel = (p: ProcessInfo): boolean => hostPidNamespace && (p.pid === 2 || p.ppid === 2);
+  const isKernel = (p: ProcessInfo): boolean => hostPidNamespace && p.kernelThread === true;
   const ancestors = ancestorsOf(self, byPid);
 
   // The job pid only counts while it is still jobdone's child: once reaped, the pid may be reused.
@@ -114,12 +114,14 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
   const { roleOf, byCgroup } = rolesAndCgroups(tree, roleFor);
   const { containers, containerOf } = containersOf(byCgroup);
   const ownContainer = ownCgroup === undefined ? undefined : containers.find((c) => c.cgroup === ownCgroup);
+  // A zombie is gone: a "container" of nothing but zombies (orphans whose cgroup the kernel no
+  // longer tells) is none, and proves no shared PID namespace.
   const others = containers
-    .filter((c) => c !== ownContainer && c.processes.some((p) => roleOf.get(p.pid) === 'sidecar'))
+    .filter((c) => c !== ownContainer && c.processes.some((p) => roleOf.get(p.pid) === 'sidecar' && p.state !== 'Z'))
     .sort((a, b) => (a.mains[0]?.pid ?? 0) - (b.mains[0]?.pid ?? 0));
 
   const sharedPidNamespace = sorted.some(
-    (p) => p.pid !== 1 && !isKernel(p) && (ownCgroup === undefined || cgroupOf(p) !== ownCgroup),
+    (p) => p.pid !== 1 && !isKernel(p) && p.state !== 'Z' && (ownCgroup === undefined || cgroupOf(p) !== ownCgroup),
   );
   const pidNamespaceDoubt = doubtAboutPidNamespace(byPid, self, mount, hostPidNamespace);
 
@@ -127,6 +129,17 @@ export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentit
     processes: sorted, byPid, childrenOf, selfPid, self, jobPid, ancestors, ownContainer, others,
     jobDescendants, jobOrphans, roleOf, containerOf, hostPidNamespace, sharedPidNamespace, pidNamespaceDoubt,
   };
+}
+
+/**
+ * The one guard for everything that takes another container's process for this pod's sidecar
+ * (the stop's plan, the --wait-process gate): why it cannot, or undefined when it can. With the
+ * node's PID namespace in view (unless --allow-host-pid) any process on the node would do, and
+ * where /proc may not show the whole pod the view is not the pod's.
+ */
+export function sidecarsOutOfReach(pod: Pod, allowHostPid: boolean): 'host-pid' | 'pid-namespace-unproven' | undefined {
+  if (pod.hostPidNamespace && !allowHostPid) return 'host-pid';
+  return pod.pidNamespaceDoubt === undefined ? undefined : 'pid-namespace-unproven';
 }
 
 /**

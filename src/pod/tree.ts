@@ -10,7 +10,7 @@ export interface ProcessTree {
   cgroupOf(p: ProcessInfo): string | undefined;
 }
 
-export function processTree(processes: readonly ProcessInfo[]): ProcessTree {
+export function processTree(processes: readonly ProcessInfo[], selfPid?: number): ProcessTree {
   const sorted = [...processes].sort((a, b) => a.pid - b.pid);
   const byPid = new Map(sorted.map((p) => [p.pid, p] as const));
   const childrenOf = new Map<number, ProcessInfo[]>();
@@ -21,12 +21,15 @@ export function processTree(processes: readonly ProcessInfo[]): ProcessTree {
   }
   // A process that has begun to exit (zombies too) has left its cgroup: the kernel reports it
   // elsewhere (the root, seen in the sandbox), which would make it a container of its own. It
-  // belongs with its parent, which will reap it.
+  // belongs with its parent, which will reap it; PID 1 is no container's (the pod's infra)
+  // unless it is jobdone itself (`docker run` without --init): then the orphans it inherits are
+  // its container's, and their zombies were a phantom "sidecar container" of their own.
   const leftItsCgroup = (p: ProcessInfo): boolean => p.state === 'Z' || p.exiting === true;
   const cgroupOf = (p: ProcessInfo): string | undefined => {
     if (!leftItsCgroup(p)) return p.cgroup;
     const parent = byPid.get(p.ppid);
-    return parent !== undefined && parent.pid !== 1 && !leftItsCgroup(parent) ? parent.cgroup : p.cgroup;
+    const inAContainer = parent !== undefined && (parent.pid !== 1 || parent.pid === selfPid) && !leftItsCgroup(parent);
+    return inAContainer ? parent.cgroup : p.cgroup;
   };
   return { sorted, byPid, childrenOf, cgroupOf };
 }
@@ -47,9 +50,13 @@ export function doubtAboutPidNamespace(byPid: ReadonlyMap<number, ProcessInfo>, 
   return undefined;
 }
 
-/** PID 2 is kthreadd only in the host's PID namespace; in a pod PID 2 is an ordinary process. */
+/**
+ * PID 2 is kthreadd only in the host's PID namespace; in a pod PID 2 is an ordinary process, and
+ * any container's first process may call itself kthreadd (prctl) and empty its command line. So
+ * the kernel's own mark decides (PF_KTHREAD, src/proc/parse.ts), not the name.
+ */
 export function isKthreadd(p: ProcessInfo | undefined): boolean {
-  return p !== undefined && p.comm === 'kthreadd' && p.ppid === 0 && (p.cmdline === undefined || p.cmdline.length === 0);
+  return p !== undefined && p.pid === 2 && p.ppid === 0 && p.kernelThread === true;
 }
 
 export function descendantsOf(root: number, childrenOf: ReadonlyMap<number, ProcessInfo[]>, includeRoot: boolean): Set<number> {

@@ -44,7 +44,9 @@ export class MemoryProcFs implements ProcFs {
     return [...this.processes.values()];
   }
 
-  listDir(): string[] {
+  listDir(path: string): string[] {
+    // A process's threads (<pid>/task): each made-up process is one thread, its leader.
+    if (path.endsWith('/task')) return [path.split('/').at(-2) ?? ''];
     return ['self', 'net', 'uptime', ...[...this.processes.keys()].map(String)];
   }
 

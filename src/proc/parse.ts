@@ -14,10 +14,16 @@ export interface StatFields {
    * reports its cgroup v1 paths as `/`, before it is a zombie (state Z) and after.
    */
   exiting: boolean;
+  /**
+   * PF_KTHREAD in the flags: a kernel thread. Only the kernel sets it, unlike comm (prctl), the
+   * command line (a process may unmap its argv) or the parent (PID 2 in a pod has ppid 0 too).
+   */
+  kernelThread: boolean;
 }
 
 /** include/linux/sched.h */
 const PF_EXITING = 0x4;
+const PF_KTHREAD = 0x0020_0000;
 
 /**
  * Parses /proc/<pid>/stat. comm is whatever the process set (prctl PR_SET_NAME), so it may hold
@@ -53,7 +59,7 @@ export function parseStat(text: string): StatFields | undefined {
   if (!Number.isInteger(pid) || state.length !== 1 || !Number.isInteger(ppid) || !Number.isInteger(startTime)) {
     return undefined;
   }
-  return { pid, comm: text.slice(open + 1, close), state, ppid, pgrp, session, startTime, exiting: (flags & PF_EXITING) !== 0 };
+  return { pid, comm: text.slice(open + 1, close), state, ppid, pgrp, session, startTime, exiting: (flags & PF_EXITING) !== 0, kernelThread: (flags & PF_KTHREAD) !== 0 };
 }
 
 /** Real uid from /proc/<pid>/status (`Uid:\treal\teffective\tsaved\tfs`). */

@@ -10,6 +10,8 @@ export interface ProcessInfo {
   state: string;
   /** It has begun to exit (PF_EXITING; zombies too): its cgroup file no longer says where it ran. Absent means false. */
   exiting?: boolean;
+  /** A kernel thread (PF_KTHREAD, which no process can set for itself). Absent means false. */
+  kernelThread?: boolean;
   /** Clock ticks after boot (stat field 22); with pid it identifies a process across pid reuse. */
   startTime: number;
   /** Kernel's 15-character process name, from stat. */

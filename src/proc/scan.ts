@@ -30,9 +30,45 @@ export function readProcess(procRoot: string, pid: number, fs: ProcFs = nodeProc
   // while the process still ran; one that does show it tells the pod model not to trust it.
   const cgroup = readField(fs, `${dir}/cgroup`);
   if (cgroup === gone) return undefined;
-  const stat = readStatOnly(procRoot, pid, fs);
+  const stat = readLeaderStat(procRoot, pid, fs);
   if (stat === undefined) return undefined;
-  return withLazyFields(stat, cgroup, dir, fs);
+  if (stat.state !== 'Z') return withLazyFields(stat, cgroup, dir, fs);
+  // The main thread is a zombie, but the process may live on in its other threads.
+  const live = liveThreadOf(procRoot, stat, fs);
+  return live === undefined ? withLazyFields(stat, cgroup, dir, fs) : withLazyFields(live.stat, live.cgroup, live.dir, fs, dir);
+}
+
+/**
+ * /proc/<pid>/stat shows a process's main thread. When main has exited (pthread_exit) while
+ * other threads run, it says Z (and PF_EXITING, and cgroup v1 paths read `/`), yet the process
+ * runs and can be signalled: it was taken for a zombie and never stopped. A real zombie has no
+ * thread left that is not one. Read only for a Z main thread, so it costs nothing otherwise.
+ * Returns the leader's identity (pid, parent, session, start time, comm) with the state, flags
+ * and cgroup of a live thread, or undefined when there is none.
+ */
+function liveThreadOf(procRoot: string, leader: StatFields, fs: ProcFs): { stat: StatFields; cgroup: string | undefined; dir: string } | undefined {
+  const { pid } = leader;
+  let tids: string[];
+  try {
+    tids = fs.listDir(`${procRoot}/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  for (const tid of tids) {
+    if (!isPidName(tid) || Number(tid) === pid) continue;
+    const dir = `${procRoot}/${pid}/task/${tid}`;
+    const cgroup = readField(fs, `${dir}/cgroup`);
+    const text = readField(fs, `${dir}/stat`);
+    const thread = typeof text === 'string' ? parseStat(text) : undefined;
+    if (cgroup === gone || thread === undefined || thread.pid !== Number(tid) || !isLiveThread(thread)) continue;
+    return { stat: { ...leader, state: thread.state, exiting: thread.exiting }, cgroup, dir };
+  }
+  return undefined;
+}
+
+/** Pure: a thread that has not exited (nor begun to). */
+export function isLiveThread(stat: Pick<StatFields, 'state' | 'exiting'>): boolean {
+  return stat.state !== 'Z' && stat.state !== 'X' && !stat.exiting;
 }
 
 /**
@@ -42,7 +78,7 @@ export function readProcess(procRoot: string, pid: number, fs: ProcFs = nodeProc
  * largest file /proc generates. A late read cannot misdirect a signal: execute re-checks each
  * pid's start time before signalling it. A process gone by then reads as undefined.
  */
-function withLazyFields(stat: StatFields, cgroup: string | undefined, dir: string, fs: ProcFs): ProcessInfo {
+function withLazyFields(stat: StatFields, cgroup: string | undefined, dir: string, fs: ProcFs, statusDir = dir): ProcessInfo {
   let uid: number | undefined | typeof unread = unread;
   let cmdline: string[] | undefined | typeof unread = unread;
   // Getters in the literal itself: spreading another object in would call them at once.
@@ -53,12 +89,13 @@ function withLazyFields(stat: StatFields, cgroup: string | undefined, dir: strin
     session: stat.session,
     state: stat.state,
     exiting: stat.exiting,
+    kernelThread: stat.kernelThread,
     startTime: stat.startTime,
     comm: stat.comm,
     cgroup,
     get uid() {
       if (uid === unread) {
-        const status = readField(fs, `${dir}/status`);
+        const status = readField(fs, `${statusDir}/status`);
         uid = typeof status === 'string' ? parseRealUid(status) : undefined;
       }
       return uid;
@@ -73,8 +110,19 @@ function withLazyFields(stat: StatFields, cgroup: string | undefined, dir: strin
   };
 }
 
-/** The identity of a pid right now: just its stat, the cheapest re-check before a signal. */
+/**
+ * The identity of a pid right now: just its stat, the cheapest re-check before a signal. A
+ * process whose main thread has exited while others run reads with a live thread's state, not Z
+ * (see liveThreadOf).
+ */
 export function readStatOnly(procRoot: string, pid: number, fs: ProcFs = nodeProcFs): StatFields | undefined {
+  const stat = readLeaderStat(procRoot, pid, fs);
+  if (stat?.state !== 'Z') return stat;
+  return liveThreadOf(procRoot, stat, fs)?.stat ?? stat;
+}
+
+/** /proc/<pid>/stat as it is: the main thread's. */
+function readLeaderStat(procRoot: string, pid: number, fs: ProcFs): StatFields | undefined {
   const text = readField(fs, `${procRoot}/${pid}/stat`);
   if (text === gone || text === undefined) return undefined;
   const stat = parseStat(text);

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { basename } from 'node:path';
 import type { ReadinessGate } from '../config/gates.ts';
-import { buildPod } from '../pod/pod.ts';
+import { buildPod, sidecarsOutOfReach } from '../pod/pod.ts';
+import { readProcMount } from '../proc/mount.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { scanProcesses } from '../proc/scan.ts';
 import { describeError, httpRequest } from '../http/request.ts';
@@ -14,6 +15,8 @@ export type ProbeResult = { ok: true; detail: string } | { ok: false; detail: st
 export interface ProbeContext {
   procRoot: string;
   selfPid: number;
+  /** --allow-host-pid: processes of the node's PID namespace may pass the gate (as they may be stopped). */
+  allowHostPid: boolean;
 }
 
 export async function probe(gate: ReadinessGate, timeoutMs: number, ctx: ProbeContext): Promise<ProbeResult> {
@@ -24,10 +27,8 @@ export async function probe(gate: ReadinessGate, timeoutMs: number, ctx: ProbeCo
     }
     case 'tcp':
       return connectOnce(gate.endpoint.host, gate.endpoint.port, timeoutMs);
-    case 'process': {
-      const found = findProcessInOtherContainers(gate.name, ctx);
-      return found ? { ok: true, detail: `pid ${found.pid} (${found.comm}) runs` } : { ok: false, detail: 'no such process in another container' };
-    }
+    case 'process':
+      return findProcessInOtherContainers(gate.name, ctx);
     case 'file':
       return existsSync(gate.path) ? { ok: true, detail: 'exists' } : { ok: false, detail: 'does not exist' };
   }
@@ -47,14 +48,21 @@ function connectOnce(host: string, port: number, timeoutMs: number): Promise<Pro
   });
 }
 
-/** Only other containers count: jobdone's own arguments name the process it waits for. */
-function findProcessInOtherContainers(name: string, ctx: ProbeContext): ProcessInfo | undefined {
-  const pod = buildPod(scanProcesses(ctx.procRoot), { selfPid: ctx.selfPid });
+/**
+ * Only other containers count: jobdone's own arguments name the process it waits for. And only
+ * where they can be the pod's sidecars, by the guard the stop uses (sidecarsOutOfReach): on the
+ * node's PID namespace any process of that name on the node passed the gate.
+ */
+function findProcessInOtherContainers(name: string, ctx: ProbeContext): ProbeResult {
+  const pod = buildPod(scanProcesses(ctx.procRoot), { selfPid: ctx.selfPid }, readProcMount(ctx.procRoot));
+  const outOfReach = sidecarsOutOfReach(pod, ctx.allowHostPid);
+  if (outOfReach === 'host-pid') return { ok: false, detail: "the node's PID namespace is visible (hostPID): a process here need not be this pod's; --allow-host-pid accepts it" };
+  if (outOfReach !== undefined) return { ok: false, detail: `cannot tell that /proc shows this pod's whole PID namespace: ${pod.pidNamespaceDoubt}` };
   for (const container of pod.others) {
     const found = container.processes.find((p) => p.state !== 'Z' && processMatches(name, p));
-    if (found !== undefined) return found;
+    if (found !== undefined) return { ok: true, detail: `pid ${found.pid} (${found.comm}) runs` };
   }
-  return undefined;
+  return { ok: false, detail: 'no such process in another container' };
 }
 
 /**

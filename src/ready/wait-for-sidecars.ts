@@ -7,7 +7,7 @@ import { waitUntilReady, type ReadyOutcome, type WaitDeps } from './wait.ts';
 export function waitForSidecars(config: RunConfig, signals: WaitDeps['signals'], log: Logger): Promise<ReadyOutcome> {
   if (config.ready === undefined || config.ready.gates.length === 0) return Promise.resolve({ kind: 'ready' });
   return waitUntilReady(config.ready, {
-    probe: (gate, timeoutMs) => probe(gate, timeoutMs, { procRoot: config.procRoot, selfPid: process.pid }),
+    probe: (gate, timeoutMs) => probe(gate, timeoutMs, { procRoot: config.procRoot, selfPid: process.pid, allowHostPid: config.stop.allowHostPid }),
     signals,
     log,
     now: () => performance.now(),

@@ -14,7 +14,7 @@ export function planWarnings(pod: Pod, options: StopOptions, hostPidBlocks: bool
   }
   if (pod.pidNamespaceDoubt !== undefined) {
     warnings.push(`cannot tell that /proc shows this pod's whole PID namespace: ${pod.pidNamespaceDoubt}; no sidecar is signalled (only the job's own leftovers)`);
-  } else if (!pod.sharedPidNamespace) {
+  } else if (!pod.sharedPidNamespace && options.afterInnerStop !== true) {
     warnings.push(
       pod.selfPid === 1
         ? 'jobdone is PID 1, so this container has a PID namespace of its own and cannot see the sidecars: set shareProcessNamespace: true in the pod spec'

@@ -2,7 +2,7 @@
 // print it and tests can check each rule over fixture data.
 import type { StopOptions } from '../config/config.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
-import { shellComms, type Container, type Pod, type Role } from '../pod/pod.ts';
+import { shellComms, sidecarsOutOfReach, type Container, type Pod, type Role } from '../pod/pod.ts';
 import { planWarnings } from './plan-warnings.ts';
 
 export type NeverReason =
@@ -87,8 +87,9 @@ export function planStop(pod: Pod, options: StopOptions, job: JobState = { exite
   const groups: PlannedGroup[] = [];
   for (const container of pod.others) {
     const sidecars = container.processes.filter((p) => !actions.has(p.pid));
-    const decided = hostPidBlocks || pod.pidNamespaceDoubt !== undefined
-      ? new Map(sidecars.map((p) => [p.pid, never(hostPidBlocks ? 'host-pid' : 'pid-namespace-unproven')] as const))
+    const outOfReach = sidecarsOutOfReach(pod, options.allowHostPid);
+    const decided = outOfReach !== undefined
+      ? new Map(sidecars.map((p) => [p.pid, never(outOfReach)] as const))
       : planSidecar(container, sidecars, options, signalOf, skipped, runtimeInit);
     for (const [pid, action] of decided) actions.set(pid, action);
   }

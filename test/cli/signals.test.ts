@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
-import { isAlive, repoRoot, startJobdone } from '../helpers/jobdone.ts';
+import { cleanEnv, isAlive, jobdoneArgv, repoRoot, startJobdone } from '../helpers/jobdone.ts';
+import { readStatOnly } from '../../src/proc/scan.ts';
 
 const trapper = join(repoRoot, 'test', 'fixtures', 'jobs', 'trap-signals.mjs');
 const trapJob = (exitAfter: number, exitCode: number, ...signals: string[]): string[] =>
@@ -47,6 +50,47 @@ describe('signals', () => {
     const result = await run.finished;
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(gotLines(result.stdout).sort(), ['got-ALRM', 'got-CONT', 'got-TERM', 'got-WINCH']);
+  });
+
+  it('forwards SIGSTKFLT like the others (it used to kill jobdone: exit 144, the job orphaned)', async () => {
+    const run = startJobdone(trapJob(1, 7, 'STKFLT'));
+    await run.stdoutHas('ready');
+    run.child.kill('SIGSTKFLT');
+    const result = await run.finished;
+    assert.equal(result.code, 7, result.stderr);
+    assert.deepEqual(gotLines(result.stdout), ['got-STKFLT']);
+  });
+
+  it('a real-time signal (SIGRTMIN+3, 37) cannot be caught by Node: it kills jobdone and the job runs on (docs/limitations.md)', async () => {
+    // The documented behaviour, asserted so that a change (a Node that can catch them) shows.
+    // A shell runs jobdone to see its real wait status: Node reports a death by a signal it has
+    // no name for as code 0. The job writes its pid; it keeps stdout open after jobdone is gone.
+    const shell = spawn('sh', ['-c', '"$@"; echo "status=$?"', 'sh', ...jobdoneArgv(), '--', 'sh', '-c', 'echo "job=$$"; exec sleep 60'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const saw = (pattern: RegExp): Promise<RegExpExecArray> => new Promise((resolve) => {
+      const look = (): void => { const m = pattern.exec(out); if (m !== null) { shell.stdout.off('data', onData); resolve(m); } };
+      const onData = (chunk: Buffer): void => { out += chunk.toString(); look(); };
+      shell.stdout.on('data', onData);
+      look();
+    });
+    const jobPid = Number((await saw(/job=(\d+)\n/))[1]);
+    try {
+      const jobdonePid = readStatOnly('/proc', jobPid)!.ppid;
+      // Node cannot send it either (ERR_UNKNOWN_SIGNAL): the shell's kill can.
+      assert.equal(spawnSync('sh', ['-c', `kill -37 ${jobdonePid}`]).status, 0);
+      assert.equal((await saw(/status=(\d+)\n/))[1], String(128 + 37), 'jobdone died of signal 37');
+      assert.equal(isAlive(jobPid), true, 'the job, never told, runs on');
+    } finally {
+      if (isAlive(jobPid)) process.kill(jobPid, 'SIGKILL');
+    }
+    await once(shell, 'close');
+  });
+
+  it('a job killed by a real-time signal reads as exit 0: Node has no name for the signal and reports code 0 (docs/limitations.md)', async () => {
+    // The documented behaviour, asserted so that a fix (or a Node that reports it) shows.
+    const result = await startJobdone(['--', 'sh', '-c', 'kill -37 $$']).finished;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /job exited with code 0/);
   });
 
   it('a job that takes 1.5 s to clean up after TERM and exits 0 gives 0', async () => {

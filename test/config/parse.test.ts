@@ -2,6 +2,7 @@
 // one UsageError line) out. test/cli/bad-input.test.ts checks the same errors end in exit 125.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { environmentForJob } from '../../src/config/outer.ts';
 import { parseInvocation, UsageError } from '../../src/config/parse.ts';
 import { runConfig as run, stopOptions, usageError as usage } from '../helpers/config.ts';
 
@@ -201,5 +202,22 @@ describe('the stop\'s order and scope (issue 17)', () => {
     assert.equal(String(native), '/(?:^envoy$)|(?:agent)/l');
     assert.match(usage(['--native-sidecar', '(a)\\1']), /cannot be matched in linear time/);
     assert.match(usage(['--termination-format', 'yaml']), /bad value "yaml" for --termination-format \(JOBDONE_TERMINATION_FORMAT\): use text or json/);
+  });
+});
+
+describe('JOBDONE_OUTER_SKIP (the --skip of a jobdone that runs this one)', () => {
+  it('is added to this one\'s --skip: either matches; alone it is the skip; it is no unknown variable', () => {
+    const both = run(['--skip', 'envoy'], { JOBDONE_OUTER_SKIP: 'fluent' }).stop.skip!;
+    assert.ok(both.test('fluent-bit') && both.test('envoy') && !both.test('sleep'));
+    assert.equal(run([], { JOBDONE_OUTER_SKIP: 'fluent' }).stop.skip?.source, 'fluent');
+    assert.equal(run(['--skip', 'envoy'], { JOBDONE_OUTER_SKIP: '' }).stop.skip?.source, 'envoy');
+    // Each is checked alone: a skip cannot close the other's group and widen the match.
+    assert.match(usage(['--skip', 'a)|(.*'], { JOBDONE_OUTER_SKIP: 'x' }), /bad regular expression "a\)\|\(\.\*" for --skip/);
+    assert.match(usage([], { JOBDONE_OUTER_SKIP: '(a)\\1' }), /JOBDONE_OUTER_SKIP .* cannot be matched in linear time/);
+  });
+
+  it('a jobdone with a --skip passes it to its job; without one the job\'s environment is jobdone\'s, untouched', () => {
+    assert.equal(environmentForJob({ A: '1' }, undefined), undefined);
+    assert.deepEqual(environmentForJob({ A: '1' }, /fluent|envoy/), { A: '1', JOBDONE_OUTER_SKIP: 'fluent|envoy' });
   });
 });

@@ -2,7 +2,7 @@
 // (TEST_JOBDONE=dist: dist/jobdone, this machine's CPU) or one CPU's build
 // (TEST_JOBDONE=dist-arm64 or dist-x64: dist/<arch>/jobdone; the other CPU's runs under
 // qemu-user through binfmt_misc). The same tests run against all of them.
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -53,11 +53,15 @@ process.on('exit', () => {
   for (const child of alive) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-/** wrap: a command that execs jobdone under its own pid (e.g. nsenter --net=... --). */
-export function startJobdone(args: readonly string[], options: SpawnOptions & { timeoutMs?: number; wrap?: readonly string[] } = {}): Started {
-  const [file, ...rest] = [...(options.wrap ?? []), ...jobdoneArgv(), ...args];
+/**
+ * wrap: a command that execs jobdone under its own pid (e.g. nsenter --net=... --);
+ * `executable`: another file in place of the executable (for the source: of node), e.g. a copy of it.
+ */
+export function startJobdone(args: readonly string[], options: SpawnOptions & { timeoutMs?: number; wrap?: readonly string[]; executable?: string } = {}): Started {
+  const [file, ...pre] = jobdoneArgv();
+  const [first, ...rest] = [...(options.wrap ?? []), options.executable ?? file!, ...pre, ...args];
   const startedAt = performance.now();
-  const child = spawn(file!, rest, { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const child = spawn(first!, rest, { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...options });
   alive.add(child);
   const out: Buffer[] = [];
   let err = '';
@@ -104,4 +108,45 @@ export function isAlive(pid: number): boolean {
   // A zombie is dead for our purposes, though kill(pid, 0) still succeeds on it.
   const state = readStatOnly('/proc', pid)?.state;
   return state !== undefined && state !== 'Z' && state !== 'X';
+}
+
+let startups: { native: number; underTest: number } | undefined;
+
+/** The median of three `-- true` runs of this machine's build and of the executable under test, measured once per test file. */
+function measureStartups(): { native: number; underTest: number } {
+  if (startups !== undefined) return startups;
+  const startup = (exe: string): number => {
+    const times = [0, 1, 2].map(() => {
+      const began = performance.now();
+      spawnSync(exe, ['--', 'true'], { stdio: 'ignore', timeout: 60_000 });
+      return performance.now() - began;
+    }).sort((a, b) => a - b);
+    return times[1]!;
+  };
+  startups = { native: startup(join(repoRoot, 'dist', 'jobdone')), underTest: startup(distExecutable) };
+  return startups;
+}
+
+/**
+ * How much longer the executable under test takes to start than this machine's own build: 1
+ * natively (source or dist). Under qemu-user Node's own start takes about a second instead of
+ * tens of ms, so windows of "the first 200 ms" are stretched by this factor to cover the same
+ * phases (exec, Node's start, jobdone's start, the job's).
+ */
+export function startupStretch(): number {
+  if (!emulated) return 1;
+  const { native, underTest } = measureStartups();
+  return Math.max(1, underTest / native);
+}
+
+/**
+ * An upper bound on a native run's time (start, the work, the exit), for the executable under
+ * test: natively as it is; emulated, plus twice the extra start-up time, for the start itself and
+ * for the slower JavaScript after it (measured: the emulated stop takes less than a start). Not
+ * a multiple: a bound of 8 s that catches a 20 s hang natively must still catch it emulated.
+ */
+export function timeBound(ms: number): number {
+  if (!emulated) return ms;
+  const { native, underTest } = measureStartups();
+  return ms + 2 * Math.max(0, underTest - native);
 }

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cleanEnv, distExecutable, emulated, isAlive, jobdoneArgv, repoRoot, runJobdone, startJobdone, target } from '../helpers/jobdone.ts';
+import { cleanEnv, emulated, isAlive, jobdoneArgv, repoRoot, runJobdone, startJobdone, startupStretch, target } from '../helpers/jobdone.ts';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'jobdone-hardening-'));
@@ -46,24 +46,6 @@ function listeningSocketsOf(pid: number): string[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * How much longer the executable under test takes to start than this machine's own build: 1
- * natively. Under qemu-user Node's own start takes about a second instead of tens of ms, so "the
- * first 200 ms" would all fall before jobdone's first statement; the window is stretched by this
- * measured factor so that it covers the same phases (exec, Node's start, jobdone's start, the job's).
- */
-function startupStretch(): number {
-  if (!emulated) return 1;
-  const startup = (exe: string): number => {
-    const times = [0, 1, 2].map(() => {
-      const began = performance.now();
-      spawnSync(exe, ['--', 'true'], { stdio: 'ignore', timeout: 30_000 });
-      return performance.now() - began;
-    }).sort((a, b) => a - b);
-    return times[1]!;
-  };
-  return Math.max(1, startup(distExecutable) / startup(join(repoRoot, 'dist', 'jobdone')));
-}
 /**
  * A network namespace as a container with NET_ADMIN can make the pod's: loopback up, 0.0.0.1
  * (the inspector host dist/jobdone was built with before issue 18) on it, ip_nonlocal_bind on for

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { jobdoneArgv, repoRoot, runJobdone } from '../helpers/jobdone.ts';
+import { jobdoneArgv, repoRoot, runJobdone, timeBound } from '../helpers/jobdone.ts';
 import { createPod, sandboxSkipReason, type Container, type ContainerSpec, type Pod } from '../sandbox/pod.ts';
 
 const skip = sandboxSkipReason();
@@ -77,7 +77,7 @@ describe('mesh sidecars in a pod', { skip, timeout: 90_000 }, () => {
       const startedAt = performance.now();
       assert.equal((await main.exited).code, 0, main.stderr.text);
       assert.deepEqual(await sidecar.exited, { code: 0, signal: null });
-      assert.ok(performance.now() - startedAt < 3000, 'stopped within the grace period');
+      assert.ok(performance.now() - startedAt < timeBound(3000), 'stopped within the grace period');
       assert.match(main.stderr.text, /shutdown endpoint POST http:\/\/127\.0\.0\.1:15020\/quitquitquit \(preset istio\) failed/);
       assert.match(main.stderr.text, /sent SIGTERM pid=\d+ comm=pilot-agent/);
       assert.match(sidecar.stdout.text, /got-SIGTERM/);
@@ -125,7 +125,7 @@ describe('mesh sidecars in a pod', { skip, timeout: 90_000 }, () => {
     const sentAt = performance.now();
     main.kill('SIGTERM');
     assert.equal((await main.exited).code, 143, main.stderr.text);
-    assert.ok(performance.now() - sentAt < 2000, 'the wait ends at once');
+    assert.ok(performance.now() - sentAt < timeBound(2000), 'the wait ends at once');
     assert.equal(existsSync(marker), false, 'the job must never start');
     assert.match(main.stderr.text, /SIGTERM arrived while waiting for the sidecars: not starting the job/);
     assert.deepEqual(await sidecar.exited, { code: 0, signal: null });

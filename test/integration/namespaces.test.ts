@@ -24,6 +24,20 @@ describe('pods jobdone must leave alone', { skip: rootReason, timeout: 30_000 },
     assert.match(lines[0]!, /jobdone is PID 1/);
   });
 
+  it('as PID 1 (docker run without --init) with a zombie orphan it cannot reap: no phantom sidecar container, the PID-1 advice stays', async () => {
+    const [file, ...pre] = jobdoneArgv();
+    // The subshell's sleep is orphaned to PID 1 (jobdone), exits, and stays a zombie: Node reaps
+    // only the children it started (docs/limitations.md).
+    const job = '(sleep 0.1 &); while ! grep -qs "^[0-9]* (sleep) Z" /proc/[0-9]*/stat; do sleep 0.05; done; exit 4';
+    const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--', file!, ...pre, '--grace', '1s', '--', 'sh', '-c', job], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 4, stderr);
+    assert.doesNotMatch(stderr, /sidecar container/);
+    assert.match(stderr, /jobdone is PID 1, so this container has a PID namespace of its own/);
+  });
+
   it('on the node\'s PID namespace (kthreadd visible) a process in another cgroup is not signalled, and jobdone says why', async (t) => {
     // A bystander in a cgroup of its own: on the node that looks like another container.
     const cgroup = '/sys/fs/cgroup/pids/jobdone-hostpid-test';
@@ -42,6 +56,28 @@ describe('pods jobdone must leave alone', { skip: rootReason, timeout: 30_000 },
     assert.match(result.stderr, /hostPID/);
     assert.match(result.stderr, /--allow-host-pid/);
     assert.doesNotMatch(result.stderr, /sent SIG/);
+    assert.equal(isAlive(bystander.pid!), true, 'the bystander was signalled');
+  });
+
+  it("on the node's PID namespace --wait-process does not take a process of the node for a sidecar (the stop's guard), unless --allow-host-pid", async (t) => {
+    const cgroup = '/sys/fs/cgroup/pids/jobdone-hostpid-wait-test';
+    if (!existsSync('/proc/2/stat')) t.skip('kthreadd is not visible here: not the node\'s PID namespace');
+    mkdirSync(cgroup, { recursive: true });
+    // A name nothing else on the node has, in a cgroup of its own: "another container" on the node.
+    const name = `jd-node-${process.pid}`.slice(0, 15);
+    const bystander = spawn('bash', ['-c', `echo $$ > ${cgroup}/cgroup.procs && exec -a ${name} sleep 30`], { stdio: 'ignore' });
+    t.after(() => {
+      bystander.kill('SIGKILL');
+      setTimeout(() => { try { rmdirSync(cgroup); } catch { /* still draining */ } }, 200);
+    });
+    const named = (): boolean => { try { return readFileSync(`/proc/${bystander.pid}/cmdline`, 'latin1').startsWith(name); } catch { return false; } };
+    for (let i = 0; i < 1000 && !named(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const refused = await runJobdone(['--wait-process', name, '--wait-timeout', '1s', '--grace', '1s', '--', 'true']);
+    assert.equal(refused.code, 124, refused.stderr);
+    assert.match(refused.stderr, /hostPID/);
+    const allowed = await runJobdone(['--wait-process', name, '--wait-timeout', '20s', '--allow-host-pid', '--dry-run', '--', 'true']);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(allowed.stderr, new RegExp(`ready: process ${name}`));
     assert.equal(isAlive(bystander.pid!), true, 'the bystander was signalled');
   });
 });

@@ -34,24 +34,55 @@ it('a signal that arrives before the job has started is delivered, in order, onc
   assert.deepEqual(forwarder.delivered, ['SIGUSR2', 'SIGHUP']);
 });
 
-it('after detach, signals are recorded but not sent; ESRCH from a job that just died is not an error', async (t) => {
+/** Resolves at the next signal the forwarder receives (after it has forwarded or queued it). */
+function nextSignal(forwarder: ReturnType<typeof forwardSignals>): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let done = false;
+    // A pending signal handler does not keep the event loop alive; this does, until it comes.
+    const keepAlive = setInterval(() => {}, 1000);
+    forwarder.onSignal((signal) => {
+      if (done) return;
+      done = true;
+      clearInterval(keepAlive);
+      resolve(signal);
+    });
+  });
+}
+
+it('after detach, signals are recorded but not sent', async (t) => {
+  // Every attempt is recorded before anything can throw: a detach that does nothing shows as a
+  // second entry (an earlier version threw first, so this test could not fail).
   const sent: Array<[number, string]> = [];
+  const forwarder = forwardSignals({ kill: (pid, signal) => { sent.push([pid, signal]); } });
+  t.after(() => forwarder.dispose());
+  forwarder.deliverTo(4242);
+  let arrived = nextSignal(forwarder);
+  process.kill(process.pid, 'SIGUSR2');
+  await arrived;
+  assert.deepEqual(sent, [[4242, 'SIGUSR2']]);
+  forwarder.detach();
+  arrived = nextSignal(forwarder);
+  process.kill(process.pid, 'SIGUSR2');
+  await arrived;
+  assert.deepEqual(sent, [[4242, 'SIGUSR2']], 'a signal after detach() must not be sent');
+  assert.deepEqual(forwarder.received, ['SIGUSR2', 'SIGUSR2']);
+});
+
+it('ESRCH from a job that just died is not an error; anything else is reported', async (t) => {
   const errors: string[] = [];
   const forwarder = forwardSignals({
-    kill: (pid, signal) => {
-      if (pid === 999_999) throw Object.assign(new Error('gone'), { code: 'ESRCH' });
-      sent.push([pid, signal]);
-    },
+    kill: (pid) => { throw Object.assign(new Error('refused'), { code: pid === 999_999 ? 'ESRCH' : 'EPERM' }); },
     onForwardError: (signal, error) => errors.push(`${signal} ${error.code}`),
   });
   t.after(() => forwarder.dispose());
   forwarder.deliverTo(999_999);
+  let arrived = nextSignal(forwarder);
   process.kill(process.pid, 'SIGUSR2');
-  await sleep(50);
+  await arrived;
   assert.deepEqual(errors, []);
-  forwarder.detach();
+  forwarder.deliverTo(4242);
+  arrived = nextSignal(forwarder);
   process.kill(process.pid, 'SIGUSR2');
-  await sleep(50);
-  assert.deepEqual(sent, []);
-  assert.deepEqual(forwarder.received, ['SIGUSR2', 'SIGUSR2']);
+  await arrived;
+  assert.deepEqual(errors, ['SIGUSR2 EPERM']);
 });

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { MemoryProcFs } from '../../src/proc/memory-proc-fs.ts';
 import { warmUp } from '../../src/warm-up.ts';
 
-// The warm-up runs inside every real jobdone while the job runs: it must not signal anything,
-// write anything, or fail.
+// The warm-up runs in the build, before the code cache is taken (scripts/sea-code-cache.cjs),
+// and must not signal anything, write anything, or fail there.
 test('warm-up signals no real process and writes nothing to stdout or stderr', { timeout: 10_000 }, async (t) => {
   const killed: unknown[] = [];
   const written: unknown[] = [];

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ProcessInfo } from '../../src/proc/process-info.ts';
 import { fileURLToPath } from 'node:url';
 import { buildPod, type Pod } from '../../src/pod/pod.ts';
 import { scanProcesses } from '../../src/proc/scan.ts';
@@ -80,6 +81,18 @@ test('a pod PID 2 that is not kthreadd does not make a host namespace', () => {
   const processes = scanProcesses(fixture('pod-v1')).map((p) => (p.pid === 3 ? { ...p, pid: 2, comm: 'kthreadd' } : p));
   const pod = buildPod(processes, { selfPid: 7, jobPid: 20 });
   assert.equal(pod.hostPidNamespace, false, 'it has a cmdline, so it is not the kernel thread');
+});
+
+test('a pod PID 2 that calls itself kthreadd, with parent 0 and an empty command line, is still no kernel thread', () => {
+  // Everything but PF_KTHREAD can be forged: prctl(PR_SET_NAME), an unmapped argv, and a
+  // container's first process has ppid 0. It used to make jobdone stop nothing in the whole pod.
+  const forged = (p: ProcessInfo): ProcessInfo => ({ ...p, pid: 2, ppid: 0, comm: 'kthreadd', cmdline: [] });
+  const processes = scanProcesses(fixture('pod-v1')).map((p) => (p.pid === 3 ? forged(p) : p));
+  const pod = buildPod(processes, { selfPid: 7, jobPid: 20 });
+  assert.equal(pod.hostPidNamespace, false);
+  assert.notEqual(pod.roleOf.get(2), 'kernel');
+  const real = buildPod(processes.map((p) => (p.pid === 2 ? { ...p, kernelThread: true } : p)), { selfPid: 7, jobPid: 20 });
+  assert.equal(real.hostPidNamespace, true, 'the kernel mark decides');
 });
 
 test('no shareProcessNamespace: jobdone is PID 1 and sees only its own container', () => {

@@ -6,7 +6,7 @@ const tail = '0 -1 4194560 312 0 0 0 3 1 0 0 20 0 1 0 777 4509696 180 1844674407
 
 test('parseStat reads the fields around a plain comm', () => {
   assert.deepEqual(parseStat(`42 (sleep) S 7 40 41 ${tail}\n`), {
-    pid: 42, comm: 'sleep', state: 'S', ppid: 7, pgrp: 40, session: 41, startTime: 777, exiting: false,
+    pid: 42, comm: 'sleep', state: 'S', ppid: 7, pgrp: 40, session: 41, startTime: 777, exiting: false, kernelThread: false,
   });
 });
 

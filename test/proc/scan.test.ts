@@ -20,7 +20,7 @@ test('scan lists only numeric dirs and skips processes that vanished mid-scan', 
 test('scan reads comm containing ") (", newlines and spaces, and the fields after it', () => {
   const byPid = new Map(scanProcesses(weird).map((p) => [p.pid, p]));
   assert.deepEqual(byPid.get(10), {
-    pid: 10, ppid: 1, pgrp: 10, session: 10, uid: 1000, state: 'S', exiting: false, startTime: 50,
+    pid: 10, ppid: 1, pgrp: 10, session: 10, uid: 1000, state: 'S', exiting: false, kernelThread: false, startTime: 50,
     comm: 'a) (b', cmdline: ['./a) (b'], cgroup: '0::/\n',
   });
   assert.equal(byPid.get(11)?.comm, 'two\nlines');
