@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../helpers/jobdone.ts';
-import { cannotRun, install } from '../helpers/skip.ts';
+import { install, skipOrFail } from '../helpers/skip.ts';
 
 const summarize = (records: ReadonlyArray<{ file: string; name: string; reason: string }>): string[] => {
   const dir = mkdtempSync(join(tmpdir(), 'jobdone-skips-'));
@@ -32,9 +32,9 @@ function outsideTheRunner(): NodeJS.ProcessEnv {
 
 describe('the reason to skip', () => {
   it('ends with the command that makes the tests run, and is an error under CI', () => {
-    assert.equal(cannotRun('the pod sandbox', 'pod sandbox needs catatonit', install('sandbox'), undefined), 'pod sandbox needs catatonit (to run: sh scripts/install-test-deps.sh sandbox)');
-    assert.equal(cannotRun('the pod sandbox', undefined, install('sandbox'), 'true'), undefined);
-    assert.throws(() => cannotRun('the pod sandbox', 'pod sandbox needs catatonit', install('sandbox'), 'true'),
+    assert.equal(skipOrFail('the pod sandbox', 'pod sandbox needs catatonit', install('sandbox'), undefined), 'pod sandbox needs catatonit (to run: sh scripts/install-test-deps.sh sandbox)');
+    assert.equal(skipOrFail('the pod sandbox', undefined, install('sandbox'), 'true'), undefined);
+    assert.throws(() => skipOrFail('the pod sandbox', 'pod sandbox needs catatonit', install('sandbox'), 'true'),
       { message: 'CI is set but the pod sandbox cannot run: pod sandbox needs catatonit (to run: sh scripts/install-test-deps.sh sandbox)' });
   });
 });

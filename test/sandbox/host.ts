@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, openSync, readSync, closeSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { asRoot, cannotRun, install } from '../helpers/skip.ts';
+import { asRoot, cannotRun, install, skipOrFail } from '../helpers/skip.ts';
 import { cgroupSkipReason, findHierarchies, type CgroupHierarchy } from './cgroups.ts';
 
 export interface SandboxHost {
@@ -125,7 +125,7 @@ export function sandboxSkipReason(): string | undefined {
 
 /** The rule above, apart from the probe so a test can check it on any machine. */
 export function skipUnlessCI(reason: string | undefined, ci: string | undefined): string | undefined {
-  return cannotRun('the pod sandbox', reason, undefined, ci);
+  return skipOrFail('the pod sandbox', reason, undefined, ci);
 }
 
 /**
