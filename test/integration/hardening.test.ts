@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { onPath } from '../helpers/skip.ts';
 import { cleanEnv, emulated, isAlive, jobdoneArgv, repoRoot, runJobdone, startJobdone, startupStretch, target } from '../helpers/jobdone.ts';
 
 function tempDir(t: { after(fn: () => void): void }): string {
@@ -62,14 +63,19 @@ function hostileNetwork(t: { after(fn: () => void): void }): { enter: string[]; 
     if (tries > 1000) throw new Error('unshare --net did not make a network namespace');
     spawnSync('sleep', ['0.01']);
   }
-  for (const command of [['ip', 'link', 'set', 'lo', 'up'], ['ip', 'addr', 'add', '0.0.0.1/32', 'dev', 'lo'],
-    ['sysctl', '-qw', 'net.ipv4.ip_nonlocal_bind=1'], ['sysctl', '-qw', 'net.ipv6.ip_nonlocal_bind=1']]) {
+  // iproute2 and procps are not on every machine (a fresh Debian minbase has neither): busybox's
+  // ip, which the pod sandbox needs anyway, and the sysctl files, which /proc/sys/net shows for the
+  // writer's network namespace.
+  const ip = onPath('ip') ? ['ip'] : ['busybox', 'ip'];
+  const sysctl = (key: string) => ['sh', '-c', `echo 1 > /proc/sys/net/${key}`];
+  for (const command of [[...ip, 'link', 'set', 'lo', 'up'], [...ip, 'addr', 'add', '0.0.0.1/32', 'dev', 'lo'],
+    sysctl('ipv4/ip_nonlocal_bind'), sysctl('ipv6/ip_nonlocal_bind')]) {
     const done = inside(...command);
     assert.equal(done.status, 0, `${command.join(' ')}: ${done.stderr}`);
   }
   // The kernel refuses a multicast address on an interface unless it is to be joined (autojoin);
   // either way a TCP socket cannot bind it.
-  inside('ip', '-6', 'addr', 'add', 'ff0e::1/128', 'dev', 'lo', 'autojoin');
+  inside(...ip, '-6', 'addr', 'add', 'ff0e::1/128', 'dev', 'lo', 'autojoin');
   // Every address the inspector was or could be told to use, and the default one.
   const probe = `const net = require('node:net'); const targets = [['0.0.0.1', 9229], ['127.0.0.1', 9229], ['::1', 9229], ['ff0e::1', 9229]];
     Promise.all(targets.map(([host, port]) => new Promise((done) => { const s = net.connect({ host, port }); s.on('connect', () => { s.destroy(); done(host + ':' + port); }); s.on('error', () => done('')); })))
