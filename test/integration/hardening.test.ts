@@ -47,6 +47,16 @@ function listeningSocketsOf(pid: number): string[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Whether pid has a handler for SIGUSR1 (bit 9 of SigCgt in its status); false once it is gone. */
+function catchesUsr1(pid: number): boolean {
+  try {
+    const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return mask !== undefined && (BigInt(`0x${mask}`) & (1n << 9n)) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A network namespace as a container with NET_ADMIN can make the pod's: loopback up, 0.0.0.1
  * (the inspector host dist/jobdone was built with before issue 18) on it, ip_nonlocal_bind on for
@@ -106,7 +116,10 @@ describe('issue 10: hostile pod, host and input', { timeout: 240_000 }, () => {
       let diedBeforeNodeStarted = 0;
       let jobKilledByForwardedUsr1 = 0;
       let reachedTheJob = 0;
+      let exercised = 0;
+      let sent = 0;
       for (let run = 0; run < runs; run++) {
+        let caughtWhenSent = false;
         const started = startJobdone(['-q', '--', ...usr1Job], { timeoutMs: 20_000, wrap: network.enter });
         const pid = started.child.pid!;
         const listeners: string[] = [];
@@ -115,11 +128,19 @@ describe('issue 10: hostile pod, host and input', { timeout: 240_000 }, () => {
         for (const at of moments) {
           await sleep(Math.max(0, at - (performance.now() - t0)));
           if (started.child.exitCode !== null || started.child.signalCode !== null) break;
+          // Natively, as the attacker of issue 18 did (polling SigCgt): a SIGUSR1 before any handler
+          // is caught only kills jobdone by the default action, as it would any program, and proves
+          // nothing about the inspector; the storm starts once Node's handler is in. Under qemu-user
+          // the emulator catches every signal from its start, so there every moment is used.
+          const caught = emulated || catchesUsr1(pid);
+          if (!caught) continue;
           try {
             process.kill(pid, 'SIGUSR1');
           } catch {
             break;
           }
+          caughtWhenSent = true;
+          sent++;
           listeners.push(...listeningSocketsOf(pid));
         }
         await sleep(50);
@@ -129,6 +150,7 @@ describe('issue 10: hostile pod, host and input', { timeout: 240_000 }, () => {
           started.child.kill('SIGKILL');
           await started.finished.catch(() => {});
         }
+        if (caughtWhenSent) exercised++;
         assert.deepEqual(listeners, [], `run ${run}: jobdone listened`);
         assert.deepEqual(open, [], `run ${run}: something accepts connections on an inspector address`);
         let out = '';
@@ -137,9 +159,8 @@ describe('issue 10: hostile pod, host and input', { timeout: 240_000 }, () => {
         if (first === 'ended') {
           const end = await started.finished;
           if (end.signal === 'SIGUSR1') {
-            // jobdone itself killed by the kernel's default action in its first 5-10 ms (exec and
-            // Node's own setup, before Node blocks SIGUSR1), as any program would be; nothing ran,
-            // nothing listened. With 40 signals in 200 ms, a third to a half of the runs get one there.
+            // jobdone itself killed by the default action before Node blocks SIGUSR1 (under qemu-user,
+            // where every moment is used, most runs; natively the storm waits for the handler).
             diedBeforeNodeStarted++;
           } else {
             // A queued SIGUSR1 reached the job as it started, before its shell had set the trap:
@@ -165,8 +186,12 @@ describe('issue 10: hostile pod, host and input', { timeout: 240_000 }, () => {
       // most runs end with jobdone killed there (20 of 25 once, 0 to 5 runs reaching the trap). What
       // emulation does not change, and is asserted for it too: no listener, ever, and a SIGUSR1 sent
       // once the job runs reaches it (the next test).
-      if (!emulated) assert.ok(reachedTheJob >= 3, `only ${reachedTheJob} of ${runs} runs got as far as the job's trap`);
-      t.diagnostic(`${runs} runs, ${runs * perRun} SIGUSR1s${stretch > 1 ? ` over the first ${Math.round(200 * stretch)} ms (emulated start ${stretch.toFixed(1)}x slower)` : ''}: no listener; in ${reachedTheJob} runs the job trapped SIGUSR1, ${jobKilledByForwardedUsr1} job(s) died of a forwarded SIGUSR1 before setting their trap, ${diedBeforeNodeStarted} jobdone(s) died of one before Node started`);
+      // Every run must have sent SIGUSR1s into the window that matters (Node's handler, then
+      // jobdone's): without that "no listener" would prove nothing. How many runs then reach the
+      // job's trap depends on when the job's shell sets it, which load moves: counted, not asserted
+      // (the next test checks forwarding once the job runs).
+      assert.equal(exercised, runs, `only ${exercised} of ${runs} runs sent a SIGUSR1 while it was caught`);
+      t.diagnostic(`${runs} runs, ${sent} of ${runs * perRun} SIGUSR1 moments used (the rest fell before a handler was in)${stretch > 1 ? ` over the first ${Math.round(200 * stretch)} ms (emulated start ${stretch.toFixed(1)}x slower)` : ''}: no listener; in ${reachedTheJob} runs the job trapped SIGUSR1, ${jobKilledByForwardedUsr1} job(s) died of a forwarded SIGUSR1 before setting their trap, ${diedBeforeNodeStarted} jobdone(s) died of one before Node started`);
     });
 
   it('1: a SIGUSR1 sent to jobdone once the job runs is forwarded to the job (source and dist)', async () => {
