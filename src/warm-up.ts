@@ -1,4 +1,4 @@
-// Runs the lifecycle's stop step (src/stop/endpoints-then-signals.ts) on a made-up pod, at build
+// Runs the lifecycle's stop step (src/stop/stop-after-job.ts) on a made-up pod, at build
 // time: scripts/sea-code-cache.cjs runs it before it takes V8's code cache of the bundle, so the
 // executable starts with the scan, the plan, the stop and the log formatters compiled. V8
 // compiles a function on its first call, and a cold jobdone spent about as long compiling them as
