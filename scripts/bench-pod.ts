@@ -22,8 +22,11 @@ import { createPod, sandboxSkipReason } from '../test/sandbox/pod.ts';
 import { log, median, round, which } from './bench-lib.ts';
 
 export interface StopRow {
-  /** 'baseline': the BENCH_BASELINE build, run exactly as jobdone is. */
-  way: 'jobdone' | 'pkill' | 'baseline';
+  /**
+   * 'baseline': the BENCH_BASELINE build, run exactly as jobdone is. 'no-recognize': this build
+   * with --no-recognize, so that recognition's own cost shows beside it (issue 17).
+   */
+  way: 'jobdone' | 'no-recognize' | 'pkill' | 'baseline';
   sidecars: number;
   /** Median ms from the job's exit to the last signal sent: jobdone's JSON log (ms resolution); pkill's return. */
   lastSentMs: number;
@@ -55,7 +58,7 @@ const sidecarMain = 'n=$1; d=$2; s=$3; i=0; while [ "$i" -lt "$n" ]; do bash -c 
 /** exes: the jobdone build to measure, and the baseline build when there is one. */
 export async function benchPod(counts: readonly number[], rounds: number, exes: { jobdone: string; baseline?: string | undefined }): Promise<StopRow[]> {
   const pkill = which('pkill');
-  const ways: StopRow['way'][] = [...(exes.baseline === undefined ? [] : ['baseline' as const]), 'jobdone', ...(pkill === undefined ? [] : ['pkill' as const])];
+  const ways: StopRow['way'][] = [...(exes.baseline === undefined ? [] : ['baseline' as const]), 'jobdone', 'no-recognize', ...(pkill === undefined ? [] : ['pkill' as const])];
   if (pkill === undefined) log('pkill not found (Debian package procps): the blog\'s way is not measured');
   const runs = new Map<string, StopRow['runs']>();
   for (let round = 0; round < rounds; round++) {
@@ -89,7 +92,7 @@ async function oneStop(way: StopRow['way'], sidecars: number, jobdoneExe: string
     // The job runs a moment first, as real jobs do, so jobdone's own start is over when it ends.
     const job = `sleep 0.3; echo "$EPOCHREALTIME" > ${dir}/job-exit`;
     const main = way !== 'pkill'
-      ? ['bash', '-c', `"$@"; echo "$EPOCHREALTIME" > ${dir}/exit`, 'main', jobdoneExe, '--grace', '5s', '--log-format', 'json', '--', 'bash', '-c', job]
+      ? ['bash', '-c', `"$@"; echo "$EPOCHREALTIME" > ${dir}/exit`, 'main', jobdoneExe, '--grace', '5s', '--log-format', 'json', ...(way === 'no-recognize' ? ['--no-recognize'] : []), '--', 'bash', '-c', job]
       : ['bash', '-c', `${job}; pkill -f 'sidecar[-]stamp'; echo "$EPOCHREALTIME" > ${dir}/exit`];
     const container = await pod.start({ name: 'main', command: main });
     const status = await container.exited;

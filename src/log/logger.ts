@@ -17,11 +17,12 @@ export interface LogFields {
   [key: string]: string | number | boolean | undefined;
 }
 
+/** at: when it happened, for a line written after the fact (the stop logs its signals once they are all sent); default now. */
 export interface Logger {
-  debug(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
+  debug(message: string, fields?: LogFields, at?: Date): void;
+  info(message: string, fields?: LogFields, at?: Date): void;
+  warn(message: string, fields?: LogFields, at?: Date): void;
+  error(message: string, fields?: LogFields, at?: Date): void;
 }
 
 export interface LoggerOptions {
@@ -47,15 +48,15 @@ const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 export function createLogger(options: LoggerOptions): Logger {
   const write = options.write ?? writeToStderr;
   const now = options.now ?? (() => new Date());
-  const emit = (level: LogLevel, message: string, fields: LogFields = {}): void => {
+  const emit = (level: LogLevel, message: string, fields: LogFields = {}, at?: Date): void => {
     if (rank[level] < rank[options.level]) return;
-    write(options.format === 'json' ? formatJson(now(), level, message, fields) : formatText(level, message, fields));
+    write(options.format === 'json' ? formatJson(at ?? now(), level, message, fields) : formatText(level, message, fields));
   };
   return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
+    debug: (m, f, at) => emit('debug', m, f, at),
+    info: (m, f, at) => emit('info', m, f, at),
+    warn: (m, f, at) => emit('warn', m, f, at),
+    error: (m, f, at) => emit('error', m, f, at),
   };
 }
 

@@ -70,7 +70,7 @@ function vector(seen: Seen): Recognized | undefined {
 
 /** The OpenTelemetry Collector's distributions (otelcol, otelcol-contrib, otelcol-k8s, ...): SIGTERM shuts the pipelines down and exits 0. */
 function otelCollector(seen: Seen): Recognized | undefined {
-  const agent = seen.find((p) => p.program.startsWith('otelcol') && p.comm === p.program.slice(0, 15));
+  const agent = seen.find((p) => p.comm.startsWith('otelcol') && p.program.startsWith('otelcol') && p.comm === p.program.slice(0, 15));
   if (agent === undefined) return undefined;
   return {
     sidecar: 'otel-collector', display: `OpenTelemetry Collector (${agent.program})`, role: 'sender', stop: { signal: 'TERM' }, exitOnSignal: 0,

@@ -102,18 +102,18 @@ async function stopPhase(run: StopRun, phase: Phase, end: number, budget: Budget
   const unownedAnswered = await callPhaseEndpoints(run, phase, members, budget, ctx.request);
   // An answered call that names no container may be any of them: all of the phase wait for it.
   const waits = (t: Tracked): boolean => t.endpoint === 'answered' || (unownedAnswered && t.endpoint === undefined);
-  for (const t of members) if (t.state === 'running' && !waits(t)) run.signal(t);
+  run.signal(...members.filter((t) => t.state === 'running' && !waits(t)));
   const waiting = members.filter(waits);
   if (waiting.length > 0) {
     await run.pollUntilSettled(run.port.now() + Math.max(0, (end - run.port.now()) / 2), undefined, waiting);
-    for (const t of waiting) if (t.state === 'running' && t.signalledAt === undefined) run.signal(t);
+    run.signal(...waiting.filter((t) => t.state === 'running' && t.signalledAt === undefined));
   }
   await run.pollUntilSettled(end, ctx.progressEveryMs ?? defaultProgressMs, members);
   run.settleExited(members);
 }
 
 async function graceEnds(run: StopRun, budget: Budget, progressEveryMs: number): Promise<void> {
-  for (const t of run.running()) if (t.signalledAt === undefined && t.endpoint !== 'answered') run.signal(t);
+  run.signal(...run.running().filter((t) => t.signalledAt === undefined && t.endpoint !== 'answered'));
   await run.pollUntilSettled(budget.deadline, progressEveryMs);
   run.settleExited();
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.ts';
 import { isSignallableTarget } from '../proc/kill.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { readStatOnly } from '../proc/scan.ts';
+import { DeferredLines } from './deferred-lines.ts';
 import type { GroupStop } from './phases.ts';
 import type { PlannedGroup, PlannedProcess, StopPlan } from './plan.ts';
 import type { StopPort } from './port.ts';
@@ -29,6 +30,7 @@ export class StopRun {
   readonly tracked: Tracked[];
   readonly start: number;
   readonly log: Logger;
+  private readonly lines = new DeferredLines();
   /** Past the grace period: newcomers get SIGKILL at once. */
   killing = false;
 
@@ -109,14 +111,26 @@ export class StopRun {
     }
   }
 
-  /** Sends a group's planned signals; a group that cannot be signalled (EPERM) is settled so. */
-  signal(t: Tracked): void {
-    t.signalledAt = this.port.now();
-    for (const planned of t.group.processes) {
-      if (planned.action.kind !== 'signal') continue;
-      if (!this.send(t, planned, planned.action.signal)) t.state = 'eperm';
+  /**
+   * Sends the groups' planned signals, all of them first and their log lines after: from the
+   * first kill on, the processes signalled compete with jobdone for the CPU, so nothing but the
+   * identity check and kill(2) runs between two signals (50 shells: issue 21). The uids the log
+   * lines name are read before the first signal. A group that cannot be signalled (EPERM) is
+   * settled so.
+   */
+  signal(...groups: Tracked[]): void {
+    const targets = groups.flatMap((t) => t.group.processes.filter((p) => p.action.kind === 'signal').map((planned) => ({ t, planned })));
+    for (const { planned } of targets) void planned.process.uid;
+    const said = this.lines.hold();
+    for (const t of groups) t.signalledAt = this.port.now();
+    try {
+      for (const { t, planned } of targets) {
+        if (planned.action.kind === 'signal' && !this.send(t, planned, planned.action.signal)) t.state = 'eperm';
+      }
+    } finally {
+      said();
     }
-    if (t.state === 'eperm') this.settle(t, 'eperm');
+    for (const t of groups) if (t.state === 'eperm') this.settle(t, 'eperm');
   }
 
   /** SIGKILLs what a group holds now; a group that cannot be signalled (EPERM) is settled so. */
@@ -136,14 +150,14 @@ export class StopRun {
     // above 1 is a process of the pod (a scan of a hostile --proc-root may list 0 or 1).
     if (p.pid <= 1 || !isSignallableTarget(p.pid)) {
       t.alive.delete(p.pid);
-      this.log.error(`not sending SIG${signal} to pid ${p.pid}: only a pid above 1 can be a process of the pod`, fieldsOf(planned, t.group, { signal, outcome: 'refused' }));
+      this.lines.say((at) => this.log.error(`not sending SIG${signal} to pid ${p.pid}: only a pid above 1 can be a process of the pod`, fieldsOf(planned, t.group, { signal, outcome: 'refused' }), at));
       return true;
     }
     const state = this.stateNow(p);
     if (state !== 'alive') {
       t.alive.delete(p.pid);
       const why = state === 'reused' ? `pid ${p.pid} now belongs to another process (its start time changed)` : `already ${state}`;
-      this.log.debug(`not sending SIG${signal}: ${why}`, fieldsOf(planned, t.group, { signal, outcome: state }));
+      this.lines.say((at) => this.log.debug(`not sending SIG${signal}: ${why}`, fieldsOf(planned, t.group, { signal, outcome: state }), at));
       return true;
     }
     // The scan reads uid on first use (src/proc/scan.ts); read it before the signal, since a
@@ -152,7 +166,7 @@ export class StopRun {
     try {
       this.port.kill(p.pid, `SIG${signal}`);
       if (signal === 'KILL' && p.pid === t.main?.pid && p.startTime === t.main.startTime) t.mainKilled = true;
-      this.log.info(`sent SIG${signal}${why}`, fieldsOf(planned, t.group, { signal }));
+      this.lines.say((at) => this.log.info(`sent SIG${signal}${why}`, fieldsOf(planned, t.group, { signal }), at));
       return true;
     } catch (error) {
       return this.failedSend(t, planned, signal, error as NodeJS.ErrnoException);
@@ -167,15 +181,16 @@ export class StopRun {
     }
     if (error.code === 'EPERM') {
       const uid = p.uid === undefined ? 'its uid' : `uid ${p.uid}`;
-      this.log.error(
+      this.lines.say((at) => this.log.error(
         `cannot send SIG${signal} to pid ${p.pid} (${p.comm}, ${uid}): permission denied; ` +
           `run the job container as root (which has CAP_KILL by default), or as ${uid}, ` +
           'or stop this sidecar through its shutdown endpoint. Not waiting for this container',
         fieldsOf(planned, t.group, { signal, outcome: 'eperm' }),
-      );
+        at,
+      ));
       return false;
     }
-    this.log.error(`sending SIG${signal} failed: ${error.message}`, fieldsOf(planned, t.group, { signal, outcome: 'error' }));
+    this.lines.say((at) => this.log.error(`sending SIG${signal} failed: ${error.message}`, fieldsOf(planned, t.group, { signal, outcome: 'error' }), at));
     return true;
   }
 
