@@ -1,7 +1,7 @@
 // One look at the pod: scan /proc, tell the containers apart, plan. A run stops what it shows;
 // `jobdone ps` prints the same plan.
 import type { StopOptions } from '../config/config.ts';
-import { buildPod, type Pod } from '../pod/pod.ts';
+import { buildPod, type Pod, type ProcMountView } from '../pod/pod.ts';
 import { readProcMount } from '../proc/mount.ts';
 import type { ProcFs } from '../proc/proc-fs.ts';
 import { scanProcesses } from '../proc/scan.ts';
@@ -16,9 +16,16 @@ export interface LookAt {
   jobExitedAt?: number | undefined;
   /** Another /proc than the real one (an in-memory pod); then no mount is read either. */
   fs?: ProcFs | undefined;
+  /** The proc mount as read once for a whole stop (its looks repeat every few ms); default: read now. */
+  mount?: ProcMountView | undefined;
 }
 
 export function lookAtPod(options: StopOptions, at: LookAt, runtimeInit: RuntimeInitRule = 'starting'): { pod: Pod; plan: StopPlan } {
-  const pod = buildPod(scanProcesses(at.procRoot, at.fs), { selfPid: at.selfPid, jobPid: at.jobPid, jobExitedAt: at.jobExitedAt }, at.fs === undefined ? readProcMount(at.procRoot) : {});
+  const pod = buildPod(scanProcesses(at.procRoot, at.fs), { selfPid: at.selfPid, jobPid: at.jobPid, jobExitedAt: at.jobExitedAt }, at.mount ?? procMountOf(at));
   return { pod, plan: planStop(pod, options, { exited: true }, runtimeInit) };
+}
+
+/** How the proc root is mounted (hidepid), or nothing to say for an in-memory /proc. */
+export function procMountOf(at: Pick<LookAt, 'procRoot' | 'fs'>): ProcMountView {
+  return at.fs === undefined ? readProcMount(at.procRoot) : {};
 }

@@ -10,7 +10,7 @@ import { recognizeContainer, type ListeningSocket } from '../recognize/recognize
 import { Budget } from './budget.ts';
 import { execute, type ExecuteContext } from './execute.ts';
 import { lookLate, type Look } from './late-look.ts';
-import { lookAtPod, type LookAt } from './look-at-pod.ts';
+import { lookAtPod, procMountOf, type LookAt } from './look-at-pod.ts';
 import { phasesOf, type PhaseInputs } from './phases.ts';
 import type { PlannedGroup, StopPlan } from './plan.ts';
 import { portOf } from './port.ts';
@@ -29,7 +29,9 @@ export interface StopContext extends ExecuteContext, LookAt {
 export async function stopSidecars(options: StopOptions, ctx: StopContext): Promise<StopReport> {
   const port = portOf(ctx);
   const budget = new Budget(ctx.startedAt ?? port.now(), options.graceMs);
-  const look: Look = (graceMs, runtimeInit = 'starting') => lookAtPod({ ...options, graceMs }, ctx, runtimeInit);
+  // The proc mount is jobdone's own and read once: the looks that follow come every few ms.
+  const at: LookAt = { ...ctx, mount: ctx.mount ?? procMountOf(ctx) };
+  const look: Look = (graceMs, runtimeInit = 'starting') => lookAtPod({ ...options, graceMs }, at, runtimeInit);
   const { pod, plan: first } = look(options.graceMs);
   const inputs = phaseInputs(options, ctx);
   const phased = phasesOf(first.groups, inputs);

@@ -127,3 +127,33 @@ test('a plan with nothing to stop returns at once', async () => {
   assert.deepEqual(report.groups, []);
   assert.deepEqual(lines.map((l) => JSON.parse(l).message), ['w', 'no sidecar to stop']);
 });
+
+test('all of a phase\'s signals go out before any of their log lines, and each line keeps the time of its signal', async (t) => {
+  const pod = fixturePod(t);
+  const events: string[] = [];
+  const killedAt: number[] = [];
+  const entered: number[] = [];
+  const kill = (pid: number, signal: string): void => {
+    entered.push(Date.now());
+    // Time passes between two signals, so a line stamped when written would carry a later time.
+    const until = Date.now() + 3;
+    while (Date.now() < until);
+    events.push(`kill ${pid}`);
+    killedAt.push(Date.now());
+    pod.kill(pid, signal);
+  };
+  const log = createLogger({ format: 'json', level: 'info', write: (line) => events.push(line) });
+  await execute(pod.plan, { procRoot: pod.root, now: pod.now, sleep: pod.sleep, log, kill });
+  const sentLines = events.filter((e) => e.includes('"sent SIG'));
+  assert.ok(sentLines.length >= 2, events.join(''));
+  // Every phase's kills come before its lines: no kill follows a "sent" line until the next phase.
+  const firstLine = events.findIndex((e) => e.includes('"sent SIG'));
+  const killsBefore = events.slice(0, firstLine).filter((e) => e.startsWith('kill ')).length;
+  assert.equal(killsBefore, sentLines.length, events.join('\n'));
+  for (const [i, line] of sentLines.entries()) {
+    const time = Date.parse((JSON.parse(line) as { time: string }).time);
+    // Stamped after its own kill and before the next one began: when it was sent, not written.
+    const next = entered[i + 1];
+    assert.ok(time >= killedAt[i]! && (next === undefined || time <= next), `line ${i}: ${time} vs its kill at ${killedAt[i]}, the next at ${next}`);
+  }
+});
