@@ -121,6 +121,9 @@ async function graceEnds(run: StopRun, budget: Budget, progressEveryMs: number):
 /** --no-kill: what outlived the grace period is named and left running. */
 function leaveRunning(run: StopRun, left: Tracked[]): void {
   for (const t of left) {
+    // Polls look only until one process runs: name only what really is left.
+    run.refresh(t, true);
+    if (t.state === 'done') continue;
     t.outcome = 'still-running';
     run.adoptNewcomers(t);
     for (const p of t.alive.values()) {
@@ -148,6 +151,8 @@ async function killAndConfirm(run: StopRun, left: Tracked[], confirmMs: number):
   }
   for (const t of left) {
     if (t.outcome !== undefined) continue;
+    // Polls look only until one process runs: name only what really is left.
+    if (t.state !== 'done') run.refresh(t, true);
     if (t.state !== 'done') {
       for (const p of t.alive.values()) run.log.error('still running after SIGKILL', fieldsOf(plannedOf(t, p), t.group, { outcome: 'still-running' }));
       t.state = 'done';

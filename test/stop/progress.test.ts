@@ -22,3 +22,34 @@ test('while a sidecar outlives its signal, a progress line names it; none once e
   assert.deepEqual(pod.endOf(stubborn), { code: null, signal: 'SIGKILL' });
   assert.deepEqual(pod.endOf(quick), { code: null, signal: 'SIGTERM' });
 });
+
+test('a poll reads one stat per container until its first process is gone; progress, --no-kill and SIGKILL lines name only what still runs', async () => {
+  const pod = new FakePod();
+  // A shell main that ignores TERM, with 40 children: 20 exit on TERM, 20 ignore it.
+  const main = pod.spawn('busy', { comm: 'bash', ignores: ['SIGTERM'] });
+  const children = Array.from({ length: 40 }, (_, i) => pod.spawn('busy', { ppid: main, ...(i % 2 === 0 ? { ignores: ['SIGTERM'] } : {}) }));
+  let statReads = 0;
+  const readText = pod.proc.readText.bind(pod.proc);
+  pod.proc.readText = (path: string): string => {
+    if (path.endsWith('/stat')) statReads++;
+    return readText(path);
+  };
+  let readsAtKill: number | undefined;
+  const kill = (pid: number, signal: string): void => {
+    if (signal === 'SIGKILL') readsAtKill ??= statReads;
+    pod.kill(pid, signal);
+  };
+  const lines: string[] = [];
+  const log = createLogger({ format: 'text', level: 'info', write: (line) => lines.push(line) });
+  let readsAtSignals: number | undefined;
+  pod.at(1, () => { readsAtSignals = statReads; });
+  await stopSidecars(stopOptions({ graceMs: 300, noKill: true }), { procRoot: '/proc', selfPid: pod.selfPid, log, fs: pod.proc, kill, now: pod.now, sleep: pod.sleep, progressEveryMs: 1000 });
+  const stillRunning = lines.filter((l) => l.includes('not killed (--no-kill)'));
+  // The main and the 20 that ignore TERM, not the 20 that exited: the poll's early stop hid nothing.
+  assert.equal(stillRunning.length, 21, lines.join(''));
+  for (const [i, pid] of children.entries()) assert.equal(stillRunning.some((l) => l.includes(`pid=${pid} `)), i % 2 === 0, `child ${pid}`);
+  assert.equal(readsAtKill, undefined);
+  // About 10 polls in 300 ms, each one stat for the main that still runs (a full pass read 41).
+  const pollReads = statReads - readsAtSignals! - 41 /* the last, whole look */;
+  assert.ok(pollReads < 40, `${pollReads} stat reads while polling`);
+});
