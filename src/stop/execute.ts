@@ -47,9 +47,15 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext, phased?: Phas
   const port = portOf(ctx);
   const { phases, stopOf, budget, lateLook } = phased ?? oneShot(plan, port);
   const run = new StopRun(plan, ctx, port, budget.start, stopOf);
-  for (const warning of plan.warnings) ctx.log.warn(warning);
-  for (const t of run.tracked) logGroup(ctx.log, t.group, plan.dryRun, t.stop);
-  if (plan.dryRun) return dryRun(run, phases);
+  // What is about to happen is said once the first signals are out (HeldLog), with its own time.
+  run.log.hold();
+  for (const warning of plan.warnings) run.log.warn(warning);
+  for (const t of run.tracked) logGroup(run.log, t.group, plan.dryRun, t.stop);
+  if (plan.dryRun) {
+    const report = dryRun(run, phases);
+    run.log.release();
+    return report;
+  }
 
   for (const [index, phase] of phases.entries()) await stopPhase(run, phase, budget.phaseEnd(port.now(), laterNeeds(phases, index, stopOf)), budget, ctx);
   await lateLook?.(run);
@@ -59,6 +65,7 @@ export async function execute(plan: StopPlan, ctx: ExecuteContext, phased?: Phas
   else if (left.length > 0) await killAndConfirm(run, left, ctx.confirmMs ?? defaultConfirmMs);
 
   const result = run.report();
+  run.log.release();
   logVerdicts(ctx.log, result);
   logSummary(ctx.log, result);
   return result;

@@ -8,9 +8,10 @@ import type { PlannedGroup, PlannedProcess } from './plan.ts';
 import { failingExit, summarizeStop, type GroupReport, type How, type StopReport } from './report.ts';
 import type { Tracked } from './tracked.ts';
 
-export function fieldsOf(planned: PlannedProcess, group: PlannedGroup, extra: { signal?: string; outcome?: string }) {
+/** withUid: false where reading it (status) would cost the stop time (sent lines). */
+export function fieldsOf(planned: PlannedProcess, group: PlannedGroup, extra: { signal?: string; outcome?: string }, withUid = true) {
   const p = planned.process;
-  return { pid: p.pid, comm: p.comm, container: group.shortId, uid: p.uid, ...extra };
+  return { pid: p.pid, comm: p.comm, container: group.shortId, ...(withUid ? { uid: p.uid } : {}), ...extra };
 }
 
 function describe(group: PlannedGroup): string {

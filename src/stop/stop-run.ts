@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.ts';
 import { isSignallableTarget } from '../proc/kill.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { readStatOnly } from '../proc/scan.ts';
-import { DeferredLines } from './deferred-lines.ts';
+import { HeldLog } from './deferred-lines.ts';
 import type { GroupStop } from './phases.ts';
 import type { PlannedGroup, PlannedProcess, StopPlan } from './plan.ts';
 import type { StopPort } from './port.ts';
@@ -31,15 +31,15 @@ export interface RunOptions {
 export class StopRun {
   readonly tracked: Tracked[];
   readonly start: number;
-  readonly log: Logger;
-  private readonly lines = new DeferredLines();
+  /** The stop's log: held while signals go out (HeldLog). */
+  readonly log: HeldLog;
   /** Past the grace period: newcomers get SIGKILL at once. */
   killing = false;
 
   /** start: when the stop began (the budget's start), so every time in the report counts from it. */
   constructor(readonly plan: StopPlan, private readonly options: RunOptions, readonly port: StopPort, start = port.now(), stopOf?: ReadonlyMap<PlannedGroup, GroupStop>) {
     this.start = start;
-    this.log = options.log;
+    this.log = new HeldLog(options.log);
     this.tracked = plan.groups.map((group) => track(group, stopOf?.get(group)));
   }
 
@@ -124,21 +124,19 @@ export class StopRun {
   /**
    * Sends the groups' planned signals, all of them first and their log lines after: from the
    * first kill on, the processes signalled compete with jobdone for the CPU, so nothing but the
-   * identity check and kill(2) runs between two signals (50 shells: issue 21). The uids the log
-   * lines name are read before the first signal. A group that cannot be signalled (EPERM) is
-   * settled so.
+   * identity check and kill(2) runs between two signals (50 shells: issue 21). A group that
+   * cannot be signalled (EPERM) is settled so.
    */
   signal(...groups: Tracked[]): void {
     const targets = groups.flatMap((t) => t.group.processes.filter((p) => p.action.kind === 'signal').map((planned) => ({ t, planned })));
-    for (const { planned } of targets) void planned.process.uid;
-    const said = this.lines.hold();
+    this.log.hold();
     for (const t of groups) t.signalledAt = this.port.now();
     try {
       for (const { t, planned } of targets) {
         if (planned.action.kind === 'signal' && !this.send(t, planned, planned.action.signal)) t.state = 'eperm';
       }
     } finally {
-      said();
+      this.log.release();
     }
     for (const t of groups) if (t.state === 'eperm') this.settle(t, 'eperm');
   }
@@ -160,23 +158,22 @@ export class StopRun {
     // above 1 is a process of the pod (a scan of a hostile --proc-root may list 0 or 1).
     if (p.pid <= 1 || !isSignallableTarget(p.pid)) {
       t.alive.delete(p.pid);
-      this.lines.say((at) => this.log.error(`not sending SIG${signal} to pid ${p.pid}: only a pid above 1 can be a process of the pod`, fieldsOf(planned, t.group, { signal, outcome: 'refused' }), at));
+      this.log.error(`not sending SIG${signal} to pid ${p.pid}: only a pid above 1 can be a process of the pod`, fieldsOf(planned, t.group, { signal, outcome: 'refused' }));
       return true;
     }
     const state = this.stateNow(p);
     if (state !== 'alive') {
       t.alive.delete(p.pid);
       const why = state === 'reused' ? `pid ${p.pid} now belongs to another process (its start time changed)` : `already ${state}`;
-      this.lines.say((at) => this.log.debug(`not sending SIG${signal}: ${why}`, fieldsOf(planned, t.group, { signal, outcome: state }), at));
+      this.log.debug(`not sending SIG${signal}: ${why}`, fieldsOf(planned, t.group, { signal, outcome: state }));
       return true;
     }
-    // The scan reads uid on first use (src/proc/scan.ts); read it before the signal, since a
-    // process that exits at once could no longer tell it to the log line.
-    void p.uid;
     try {
       this.port.kill(p.pid, `SIG${signal}`);
       if (signal === 'KILL' && p.pid === t.main?.pid && p.startTime === t.main.startTime) t.mainKilled = true;
-      this.lines.say((at) => this.log.info(`sent SIG${signal}${why}`, fieldsOf(planned, t.group, { signal }), at));
+      // No uid here: reading it (status, /proc's largest file) for each target cost the 50-shell
+      // stop 1 ms before its last signal. The EPERM line names it (the process is there to ask).
+      this.log.info(`sent SIG${signal}${why}`, fieldsOf(planned, t.group, { signal }, false));
       return true;
     } catch (error) {
       return this.failedSend(t, planned, signal, error as NodeJS.ErrnoException);
@@ -191,16 +188,15 @@ export class StopRun {
     }
     if (error.code === 'EPERM') {
       const uid = p.uid === undefined ? 'its uid' : `uid ${p.uid}`;
-      this.lines.say((at) => this.log.error(
+      this.log.error(
         `cannot send SIG${signal} to pid ${p.pid} (${p.comm}, ${uid}): permission denied; ` +
           `run the job container as root (which has CAP_KILL by default), or as ${uid}, ` +
           'or stop this sidecar through its shutdown endpoint. Not waiting for this container',
         fieldsOf(planned, t.group, { signal, outcome: 'eperm' }),
-        at,
-      ));
+      );
       return false;
     }
-    this.lines.say((at) => this.log.error(`sending SIG${signal} failed: ${error.message}`, fieldsOf(planned, t.group, { signal, outcome: 'error' }), at));
+    this.log.error(`sending SIG${signal} failed: ${error.message}`, fieldsOf(planned, t.group, { signal, outcome: 'error' }));
     return true;
   }
 

@@ -57,7 +57,7 @@ test('stops a pod: plain main, shell main (child signalled, script exits 0), a T
   assert.ok(report.ms >= 300, `the stop lasted the grace period (${report.ms} ms)`);
 
   const text = lines.join('');
-  assert.match(text, new RegExp(`jobdone: sent SIGTERM pid=${shellSleep} comm=sleep container=shell uid=\\d+ signal=TERM\\n`));
+  assert.match(text, new RegExp(`jobdone: sent SIGTERM pid=${shellSleep} comm=sleep container=shell signal=TERM\\n`));
   assert.match(text, /jobdone: stopping sidecar container shell: \d+ sh \(watch\), \d+ sleep \(SIGTERM\)/);
   assert.match(text, /sidecar container stubborn killed container=stubborn outcome=killed ms=\d+/);
   assert.match(text, /stopped 4 container\(s\) in \d+ ms: 3 exited, 1 killed/);
