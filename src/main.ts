@@ -30,6 +30,7 @@ import { runSidecar } from './sidecar/run-sidecar.ts';
 import { stopAfterJob } from './stop/stop-after-job.ts';
 import { version } from './version.ts';
 import { warmUp } from './warm-up.ts';
+import { monotonicMs } from './monotonic.ts';
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let invocation;
@@ -100,7 +101,7 @@ function realDeps(config: RunConfig, log: Logger): LifecycleDeps {
     stopSidecars: (job, inner) => stopAfterJob(inner === undefined ? config : afterInner(config, inner), job, log),
     finished: (run) => writeTerminationMessage(config.terminationLog, terminationMessageAs(config.terminationFormat, run), log),
     log,
-    now: () => performance.now(),
+    now: monotonicMs,
   };
 }
 

@@ -4,6 +4,7 @@
 // a run without endpoints never pays for it.
 import type * as Http from 'node:http';
 import type { HttpEndpoint } from '../config/endpoints.ts';
+import { monotonicMs } from '../monotonic.ts';
 
 export type HttpResult =
   | { ok: true; status: number; ms: number }
@@ -14,8 +15,8 @@ let http: typeof Http | undefined;
 
 export function httpRequest(endpoint: HttpEndpoint, timeoutMs: number): Promise<HttpResult> {
   http ??= process.getBuiltinModule('node:http');
-  const started = performance.now();
-  const ms = (): number => Math.round(performance.now() - started);
+  const started = monotonicMs();
+  const ms = (): number => Math.round(monotonicMs() - started);
   return new Promise((resolve) => {
     let settled = false;
     const settle = (result: HttpResult): void => {

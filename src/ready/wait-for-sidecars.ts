@@ -3,6 +3,7 @@ import type { RunConfig } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import { probe } from './probes.ts';
 import { waitUntilReady, type ReadyOutcome, type WaitDeps } from './wait.ts';
+import { monotonicMs } from '../monotonic.ts';
 
 export function waitForSidecars(config: RunConfig, signals: WaitDeps['signals'], log: Logger): Promise<ReadyOutcome> {
   if (config.ready === undefined || config.ready.gates.length === 0) return Promise.resolve({ kind: 'ready' });
@@ -10,7 +11,7 @@ export function waitForSidecars(config: RunConfig, signals: WaitDeps['signals'],
     probe: (gate, timeoutMs) => probe(gate, timeoutMs, { procRoot: config.procRoot, selfPid: process.pid, allowHostPid: config.stop.allowHostPid }),
     signals,
     log,
-    now: () => performance.now(),
+    now: monotonicMs,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
 }

@@ -3,6 +3,7 @@
 // (src/proc/memory-proc-fs.ts) so ordering tests run in milliseconds.
 import { sendSignal } from '../proc/kill.ts';
 import { nodeProcFs, type ProcFs } from '../proc/proc-fs.ts';
+import { monotonicMs } from '../monotonic.ts';
 
 export interface StopPort {
   /** Sends a signal ('SIGTERM'); throws an error with code ESRCH/EPERM like process.kill. */
@@ -14,7 +15,7 @@ export interface StopPort {
 
 export const realStopPort: StopPort = {
   kill: sendSignal,
-  now: () => performance.now(),
+  now: monotonicMs,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   fs: nodeProcFs,
 };
