@@ -5,7 +5,6 @@
 // which a single executable cannot load, or pure-JS engines 10x slower); it takes JavaScript
 // syntax minus what cannot run in linear time (backreferences, lookaround, some quantified
 // groups), and those patterns are refused here.
-import { setFlagsFromString } from 'node:v8';
 import { UsageError } from './usage-error.ts';
 
 /** One pattern, checked; `where` names the option for the message (`--skip (JOBDONE_SKIP)`). */
@@ -35,13 +34,29 @@ export function eitherPattern(a: RegExp | undefined, b: RegExp | undefined): Reg
   return linearTimeRegExp(`(?:${a.source})|(?:${b.source})`);
 }
 
-let linearEngineEnabled = false;
-
+/**
+ * The executables start with V8's --enable-experimental-regexp-engine (scripts/build.mjs); under
+ * plain Node (the npm bin, the tests) it is set on first use. node:v8 is loaded only then: its
+ * require cost every start 2.1 ms.
+ */
 function linearTimeRegExp(source: string): RegExp {
-  if (!linearEngineEnabled) {
+  try {
+    return new RegExp(source, 'l');
+  } catch (error) {
+    if (linearEngineOn()) throw error;
+    const v8 = process.getBuiltinModule('node:v8') as typeof import('node:v8');
     // Must be set before the first RegExp with the `l` flag is parsed; it changes nothing else.
-    setFlagsFromString('--enable-experimental-regexp-engine');
-    linearEngineEnabled = true;
+    v8.setFlagsFromString('--enable-experimental-regexp-engine');
+    return new RegExp(source, 'l');
   }
-  return new RegExp(source, 'l');
+}
+
+/** Whether the `l` flag is accepted (the engine is on): a pattern that failed then is refused for itself. */
+function linearEngineOn(): boolean {
+  try {
+    new RegExp('', 'l');
+    return true;
+  } catch {
+    return false;
+  }
 }
