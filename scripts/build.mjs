@@ -130,10 +130,11 @@ chmodSync(bundle, 0o755);
 
 // The code cache is V8 data of one Node build and CPU: the target's own Node makes it (under
 // qemu-user when cross-building), with the V8 flags the executable runs with (the SEA's execArgv).
-// The inspector's address (why: the comment on execArgv below); V8's linear-time RegExp engine,
-// which user patterns run on (src/config/regex.ts), set here so that a start does not load
-// node:v8 (2.1 ms) to set it; the code cache is made under the same options.
-const seaExecArgv = ['--inspect-port=[ff0e::1]:9229', '--enable-experimental-regexp-engine'];
+// The inspector's address (why: the comment on execArgv below); the code cache is made under the same options.
+// No V8 flag here: any V8 flag (--enable-experimental-regexp-engine was tried) changes V8's flag
+// hash, so V8 rejects the code cache of Node's own modules and every start compiles them from
+// source: 36 -> 50 ms for Node spawning `true` (measured).
+const seaExecArgv = ['--inspect-port=[ff0e::1]:9229'];
 const seaSource = join(out, 'jobdone.sea.js');
 const seaCache = join(out, 'jobdone.sea.cache');
 const runTarget = (args, what) => {

@@ -35,9 +35,9 @@ export function eitherPattern(a: RegExp | undefined, b: RegExp | undefined): Reg
 }
 
 /**
- * The executables start with V8's --enable-experimental-regexp-engine (scripts/build.mjs); under
- * plain Node (the npm bin, the tests) it is set on first use. node:v8 is loaded only then: its
- * require cost every start 2.1 ms.
+ * V8's --enable-experimental-regexp-engine is set on first use, with node:v8 loaded only then:
+ * its require cost every start 2.1 ms. (Not in the executable's execArgv: a V8 flag there makes
+ * V8 reject the code cache of Node's own modules, 14 ms a start; scripts/build.mjs.)
  */
 function linearTimeRegExp(source: string): RegExp {
   try {

@@ -1,8 +1,7 @@
 // What a start loads beyond Node's own bootstrap costs every run of every job. The first use of
 // the `performance` global loads perf_hooks and eight internal modules: 1.1 ms of each start
 // here (measured), for a clock process.hrtime gives for free (src/monotonic.ts); node:v8 (to
-// turn on the linear-time RegExp engine) 2.1 ms, needed only for a pattern, and the executables
-// start with that engine on. Checked on the bundle the executables run, with Node's list of the
+// turn on the linear-time RegExp engine) 2.1 ms, needed only for a pattern. Checked on the bundle the executables run, with Node's list of the
 // modules it loaded, at exit.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
