@@ -14,9 +14,10 @@
  *   process.env all the same, and given back to the job.
  * written-once: Node writes a file of jobdone's at exit whatever jobdone does (docs/limitations.md).
  * ignored: never applied to dist/jobdone, by how it is built; left in the environment.
- * refused: Node refuses to start with it; no code of jobdone runs (docs/limitations.md).
+ * renamed: read under another name by dist/jobdone's copy of Node (scripts/build.mjs,
+ *   unreadReplModuleVariable), so never by jobdone; left in the environment.
  */
-export type NodeRead = 'fresh-start' | 'unused' | 'written-once' | 'ignored' | 'refused';
+export type NodeRead = 'fresh-start' | 'unused' | 'written-once' | 'ignored' | 'renamed';
 
 export interface NodeVariable {
   name: string;
@@ -27,7 +28,7 @@ export interface NodeVariable {
 
 export const nodeVariables: readonly NodeVariable[] = [
   { name: 'NODE_OPTIONS', read: 'ignored', effect: 'extra options (--require, --inspect...); the SEA is built with execArgvExtension "none"' },
-  { name: 'NODE_REPL_EXTERNAL_MODULE', read: 'refused', effect: 'a module loaded instead of the REPL; with NODE_OPTIONS off Node exits 9 at start (nodejs/node#52905)' },
+  { name: 'NODE_REPL_EXTERNAL_MODULE', read: 'renamed', effect: 'a module loaded instead of the REPL; with NODE_OPTIONS off, Node exits 9 at start (nodejs/node#52905)' },
   { name: 'NODE_DEBUG', read: 'fresh-start', effect: 'debug lines of core modules on stderr (child_process printed the job\'s whole environment)' },
   { name: 'NODE_DEBUG_NATIVE', read: 'fresh-start', effect: 'debug lines of Node\'s C++ parts on stderr' },
   { name: 'NODE_V8_COVERAGE', read: 'fresh-start', effect: 'a coverage file written into that directory at exit' },
@@ -113,7 +114,7 @@ const readText: Record<NodeRead, string> = {
   unused: 'unused',
   'written-once': 'written once: limitation',
   ignored: 'ignored',
-  refused: 'refused by Node: limitation',
+  renamed: 'not read: renamed in the executable\'s Node',
 };
 
 /** The rows of docs/security.md's table (kept equal by test/node-env/variables.test.ts). */

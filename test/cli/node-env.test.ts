@@ -4,7 +4,7 @@
 // of them (NODE_CHANNEL_FD, NODE_UNIQUE_ID) before the job could get them. What is fixed, and
 // what docs/limitations.md says cannot be, for dist/jobdone (src/node-env/).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -28,7 +28,7 @@ describe('the job\'s NODE_* variables', { skip, timeout: 120_000 }, () => {
     const given: Record<string, string> = { NODE_ENV: 'production' };
     const tricky = ' spaces, = signs, "quotes", \\back\\slashes, \u00e9t\u00e9 \u{1F600} and\na newline';
     for (const { name, read } of nodeVariables) {
-      if (read === 'refused' || read === 'ignored') continue;
+      if (read === 'ignored') continue;
       given[name] = `${name.toLowerCase()}${tricky}`;
     }
     Object.assign(given, {
@@ -83,11 +83,15 @@ describe('the job\'s NODE_* variables', { skip, timeout: 120_000 }, () => {
     assert.equal(readdirSync(join(cache, versions[0]!)).length, 1, 'one entry, jobdone\'s, however many runs');
   });
 
-  it('NODE_REPL_EXTERNAL_MODULE: Node refuses to start (exit 9, its own line), nothing runs (documented in docs/limitations.md)', async (t) => {
-    const marker = join(scratch(t), 'ran');
-    const result = await runJobdone(['--', 'touch', marker], { env: cleanEnv({ NODE_REPL_EXTERNAL_MODULE: '/x.js' }) });
-    assert.equal(result.code, 9);
-    assert.match(result.stderr, /NODE_REPL_EXTERNAL_MODULE can't be used with kDisableNodeOptionsEnv\n$/);
-    assert.equal(existsSync(marker), false);
+  it('NODE_REPL_EXTERNAL_MODULE: jobdone starts (its Node no longer refuses it), the job gets it as it is, and no module is loaded', async (t) => {
+    const dir = scratch(t);
+    const module = join(dir, 'repl.js');
+    const loaded = join(dir, 'loaded');
+    writeFileSync(module, `require('fs').writeFileSync(${JSON.stringify(loaded)}, 'x');\n`);
+    const result = await runJobdone(['-q', '--', 'sh', '-c', 'printf %s "$NODE_REPL_EXTERNAL_MODULE"'], { env: cleanEnv({ NODE_REPL_EXTERNAL_MODULE: module }) });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    assert.equal(result.stdout.toString(), module);
+    assert.equal(existsSync(loaded), false);
   });
 });
