@@ -193,32 +193,38 @@ try {
   fail(`${strip} failed (${String(error.stderr ?? error.message).trim().split('\n').pop()}): to build for ${arch} on this machine install the Debian package ${target.binutils}`);
 }
 if (targetNode !== hostNode) rmSync(dirname(dirname(dirname(targetNode))), { recursive: true, force: true });
-unreadReplModuleVariable(exe);
+unreadJobVariables(exe);
 
 /**
- * With NODE_OPTIONS off for the executable (execArgvExtension "none"), Node's C++ start refuses
- * to run when NODE_REPL_EXTERNAL_MODULE is set: exit 9 before any code of jobdone
- * (nodejs/node#52905), so a job image that sets it for its own REPL could not run jobdone at
- * all (issue 18). That refusal is the variable's only reader in C++ (the REPL's own reader is
- * JavaScript, which never runs in jobdone): the executable's copy of Node gets the name, in its
- * C++ string table, replaced by one of the same length that nothing sets, and the job still
- * receives the variable (jobdone passes its environment on as it is). Only a NUL-terminated
- * occurrence not preceded by a 4-byte length of 25 (how V8's startup snapshot stores its copy of
- * the name, which must stay intact) is the C++ literal; anything but exactly one such
- * occurrence (another Node) fails the build instead of patching blind.
+ * Two of the job's Node variables act on jobdone's own Node in its C++ start, before any code of
+ * jobdone, and only there (their JavaScript readers run for a REPL or module.enableCompileCache,
+ * never in jobdone):
+ * - NODE_REPL_EXTERNAL_MODULE: with NODE_OPTIONS off (execArgvExtension "none") Node refused to
+ *   run whenever it was set, exit 9 (nodejs/node#52905): a job image that set it for its own
+ *   REPL could not run jobdone at all (issue 18).
+ * - NODE_COMPILE_CACHE: Node compiled jobdone through that cache and wrote jobdone's entry, as
+ *   root, into the job's directory at exit (issue 18).
+ * The executable's copy of Node gets each name, in its C++ string table, replaced by one of the
+ * same length that nothing sets; the job still receives the variables (jobdone passes its
+ * environment on as it is). Only a NUL-terminated occurrence not preceded by a 4-byte length of
+ * the name (how V8's startup snapshot stores its copies, which must stay intact) is the C++
+ * literal; anything but exactly one such occurrence (another Node) fails the build instead of
+ * patching blind.
  */
-function unreadReplModuleVariable(file) {
-  const name = Buffer.from('\0NODE_REPL_EXTERNAL_MODULE\0', 'latin1');
-  const replacement = Buffer.from('JOBDONE_UNREAD_NODE_REPL_', 'latin1');
-  if (replacement.length !== name.length - 2) fail('unreadReplModuleVariable: the replacement must have the name\'s length');
+function unreadJobVariables(file) {
+  const renames = [['NODE_REPL_EXTERNAL_MODULE', 'JOBDONE_UNREAD_NODE_REPL_'], ['NODE_COMPILE_CACHE', 'JOBDONE_UNREAD_NCC']];
   const data = readFileSync(file);
-  const lengthPrefix = Buffer.from([25, 0, 0, 0]);
-  const found = [];
-  for (let at = data.indexOf(name); at !== -1; at = data.indexOf(name, at + 1)) {
-    if (!data.subarray(at - 3, at + 1).equals(lengthPrefix)) found.push(at + 1);
+  for (const [name, replacement] of renames) {
+    if (replacement.length !== name.length) fail(`unreadJobVariables: ${replacement} must be as long as ${name}`);
+    const literal = Buffer.from(`\0${name}\0`, 'latin1');
+    const lengthPrefix = Buffer.from([name.length, 0, 0, 0]);
+    const found = [];
+    for (let at = data.indexOf(literal); at !== -1; at = data.indexOf(literal, at + 1)) {
+      if (!data.subarray(at - 3, at + 1).equals(lengthPrefix)) found.push(at + 1);
+    }
+    if (found.length !== 1) fail(`${relative(root, file)}: expected one C++ literal ${name} in this Node, found ${found.length}: the build cannot keep that variable from acting on jobdone (see unreadJobVariables)`);
+    Buffer.from(replacement, 'latin1').copy(data, found[0]);
   }
-  if (found.length !== 1) fail(`${relative(root, file)}: expected one C++ literal NODE_REPL_EXTERNAL_MODULE in this Node, found ${found.length}: the build cannot keep that variable from stopping jobdone (see unreadReplModuleVariable)`);
-  replacement.copy(data, found[0]);
   writeFileSync(file, data);
 }
 

@@ -1,6 +1,6 @@
 // Imported first by main.ts: before any other code of jobdone, its own Node stops obeying the
 // job's Node variables (src/node-env/variables.ts), and the job still gets them, unchanged.
-// - Read while Node started (NODE_DEBUG, NODE_V8_COVERAGE, NODE_COMPILE_CACHE...): dist/jobdone
+// - Read while Node started (NODE_DEBUG, NODE_V8_COVERAGE...): dist/jobdone
 //   executes itself again (execve: same pid, same arguments) without them, carrying them in one
 //   variable of its own. Only then does a start cost twice: a plain environment costs nothing.
 // - Read later, when a feature is used (NODE_TLS_REJECT_UNAUTHORIZED...): taken out of
@@ -39,7 +39,7 @@ function freshStartWithout(variables: ReadonlyArray<readonly [string, string]>):
   for (const [name] of variables) delete env[name];
   // Node runs its exit callbacks before execve: the coverage NODE_V8_COVERAGE started would be
   // written into the job's directory. Stopped, nothing is written (Node prints one line that it
-  // got none). NODE_COMPILE_CACHE's flush cannot be stopped: docs/limitations.md.
+  // got none). NODE_COMPILE_CACHE is not read by the executable's Node (scripts/build.mjs).
   // node:v8 is loaded only then: a start without these variables must not pay for it.
   if (variables.some(([name]) => name === 'NODE_V8_COVERAGE')) process.getBuiltinModule('node:v8').stopCoverage();
   execve(self, [process.argv0, ...process.argv.slice(2)], env);

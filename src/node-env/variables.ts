@@ -12,12 +12,11 @@
  * unused: read only by features jobdone never uses (TLS, the REPL, cluster, the test runner,
  *   module lookup on disk, warnings it never emits): no effect; taken out of jobdone's own
  *   process.env all the same, and given back to the job.
- * written-once: Node writes a file of jobdone's at exit whatever jobdone does (docs/limitations.md).
  * ignored: never applied to dist/jobdone, by how it is built; left in the environment.
  * renamed: read under another name by dist/jobdone's copy of Node (scripts/build.mjs,
- *   unreadReplModuleVariable), so never by jobdone; left in the environment.
+ *   unreadJobVariables), so never by jobdone; left in the environment.
  */
-export type NodeRead = 'fresh-start' | 'unused' | 'written-once' | 'ignored' | 'renamed';
+export type NodeRead = 'fresh-start' | 'unused' | 'ignored' | 'renamed';
 
 export interface NodeVariable {
   name: string;
@@ -37,7 +36,7 @@ export const nodeVariables: readonly NodeVariable[] = [
   { name: 'NODE_CHANNEL_FD', read: 'fresh-start', effect: 'an IPC channel to a parent opened on that fd; the variable is removed' },
   { name: 'NODE_CHANNEL_SERIALIZATION_MODE', read: 'fresh-start', effect: 'the IPC channel\'s format; removed with it' },
   { name: 'NODE_UNIQUE_ID', read: 'fresh-start', effect: 'runs as a cluster worker; the variable is removed' },
-  { name: 'NODE_COMPILE_CACHE', read: 'written-once', effect: 'a compile cache written into that directory at exit' },
+  { name: 'NODE_COMPILE_CACHE', read: 'renamed', effect: 'a compile cache written into that directory at exit' },
   { name: 'NODE_COMPILE_CACHE_PORTABLE', read: 'unused', effect: 'how the compile cache names its files' },
   { name: 'NODE_DISABLE_COMPILE_CACHE', read: 'unused', effect: 'turns the compile cache off' },
   { name: 'NODE_NO_WARNINGS', read: 'unused', effect: 'silences warnings' },
@@ -72,7 +71,7 @@ export function variablesForTheJob(env: Iterable<readonly [string, string]>): Ar
   const found: Array<[string, string]> = [];
   for (const [name, value] of env) {
     const read = byName.get(name)?.read;
-    if (read === 'fresh-start' || read === 'unused' || read === 'written-once') found.push([name, value]);
+    if (read === 'fresh-start' || read === 'unused') found.push([name, value]);
   }
   return found;
 }
@@ -112,7 +111,6 @@ export function parseEnviron(raw: string): Array<[string, string]> {
 const readText: Record<NodeRead, string> = {
   'fresh-start': 'fresh start without it',
   unused: 'unused',
-  'written-once': 'written once: limitation',
   ignored: 'ignored',
   renamed: 'not read: renamed in the executable\'s Node',
 };
