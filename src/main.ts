@@ -29,7 +29,7 @@ import { sidecarTerminationMessage, terminationMessageAs, usageErrorMessage, wri
 import { runSidecar } from './sidecar/run-sidecar.ts';
 import { stopAfterJob } from './stop/stop-after-job.ts';
 import { version } from './version.ts';
-import { warmUp } from './warm-up.ts';
+import { warmUp, warmWhileJobRuns } from './warm-up.ts';
 import { monotonicMs } from './monotonic.ts';
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -89,16 +89,25 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
 
 /** The lifecycle's steps over the real system: signals, processes, /proc, HTTP, the termination log. */
 function realDeps(config: RunConfig, log: Logger): LifecycleDeps {
+  // The stop's code, run once on a made-up pod while the job runs (src/warm-up.ts).
+  const warm = warmWhileJobRuns(config.log.format);
   return {
     forwardSignals: () => forwardSignals({
       onForwardError: (signal, error) => log.warn(`cannot forward ${signal} to the job: ${error.code ?? error.message}`),
     }),
     waitUntilReady: (signals) => waitForSidecars(config, signals, log),
     // A jobdone run as the job honours this one's --skip (src/config/outer.ts).
-    startJob: (command, args) => startJob(command, args, environmentForJob(jobEnvironment(), config.stop.skip)),
+    startJob: (command, args) => {
+      const job = startJob(command, args, environmentForJob(jobEnvironment(), config.stop.skip));
+      if (job.pid !== undefined) warm.start();
+      return job;
+    },
     withDeadline: (job, timeoutMs) => withDeadline(job, { timeoutMs, graceMs: config.stop.graceMs, log }),
     jobIsJobdone: (pid) => innerRunOf(pid),
-    stopSidecars: (job, inner) => stopAfterJob(inner === undefined ? config : afterInner(config, inner), job, log),
+    stopSidecars: async (job, inner) => {
+      await warm.beforeStop();
+      return stopAfterJob(inner === undefined ? config : afterInner(config, inner), job, log);
+    },
     finished: (run) => writeTerminationMessage(config.terminationLog, terminationMessageAs(config.terminationFormat, run), log),
     log,
     now: monotonicMs,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryProcFs } from '../../src/proc/memory-proc-fs.ts';
-import { warmUp } from '../../src/warm-up.ts';
+import { warmUp, warmWhileJobRuns } from '../../src/warm-up.ts';
 
 // The warm-up runs in the build, before the code cache is taken (scripts/sea-code-cache.cjs),
 // and must not signal anything, write anything, or fail there.
@@ -29,4 +29,35 @@ test('warm-up drives the stop step over its in-memory pod: both sidecar containe
   await warmUp();
   t.mock.restoreAll();
   assert.deepEqual(removed.sort((a, b) => a - b), [9, 9, 12, 12, 13, 13, 20, 20]);
+});
+
+// Every run warms the stop once more while the job runs (src/warm-up.ts, warmWhileJobRuns); that
+// made-up stop must never overlap the real one (issue 18, item 17).
+test('while the job runs: one warm-up in the run\'s log format, never before afterMs, cancelled by a stop that comes first, awaited by one that comes during it', async () => {
+  const calls: string[] = [];
+  let finish: () => void = () => {};
+  const warm = (formats: readonly string[]): Promise<void> => {
+    calls.push(`warm ${formats.join(',')}`);
+    return new Promise((resolve) => { finish = () => { calls.push('warm done'); resolve(); }; });
+  };
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // The job ends first: no warm-up at all, then or later.
+  const early = warmWhileJobRuns('json', 30, warm);
+  early.start();
+  await early.beforeStop();
+  await sleep(60);
+  assert.deepEqual([...calls], []);
+
+  // The job ends while it runs: the stop goes on only once the warm-up is over.
+  const during = warmWhileJobRuns('json', 5, warm);
+  during.start();
+  await sleep(40);
+  assert.deepEqual([...calls], ['warm json']);
+  const stop = during.beforeStop().then(() => calls.push('stop'));
+  await sleep(10);
+  assert.deepEqual([...calls], ['warm json'], 'the stop began while the warm-up ran');
+  finish();
+  await stop;
+  assert.deepEqual(calls, ['warm json', 'warm done', 'stop']);
 });
