@@ -34,6 +34,11 @@ export function isNativeSidecar(group: PlannedGroup): boolean {
 export function track(group: PlannedGroup, stop: GroupStop | undefined): Tracked {
   // A container left to the kubelet (a declared native sidecar) is never signalled nor waited for.
   const native = isNativeSidecar(group);
+  const main = group.kind === 'sidecar' ? mainFirst(group)[0] : undefined;
+  // Its command line is read now, while it runs (the scan reads it on first use): a container the
+  // kubelet brings back after the stop is known by it (late-look.ts), and once stopped the main
+  // has no command line left to read.
+  if (group.targeted) void main?.cmdline;
   return {
     group,
     alive: new Map(group.processes.filter(isStopped).map((p) => [p.process.pid, p.process] as const)),
@@ -43,7 +48,7 @@ export function track(group: PlannedGroup, stop: GroupStop | undefined): Tracked
     doneAt: undefined,
     stop,
     endpoint: undefined,
-    main: group.kind === 'sidecar' ? mainFirst(group)[0] : undefined,
+    main,
     mainKilled: false,
     appearedAfterKill: 0,
     killedAt: undefined,

@@ -43,6 +43,26 @@ test('a stopped sidecar that the kubelet brings back at once: the replacement is
   assert.match(said[0]!, /container agent-2 runs "vector" again, as agent-1 did before it was stopped/);
 });
 
+// Recognition reads a command line only for a process whose comm a rule names: an unknown
+// program's is read when its container is tracked, while it runs, or the stopped main has none
+// left to compare (CI found the replacement of an unknown sidecar signalled).
+test('an unknown program the kubelet brings back is known by the command line read before its stop', async () => {
+  const pod = new FakePod();
+  const agent = ['/bin/my-agent', '--serve'];
+  const first = pod.spawn('agent-1', { comm: 'my-agent', cmdline: agent });
+  let replacement: number | undefined;
+  const report = await stopSidecars(stopOptions({ graceMs: 30_000 }), {
+    ...on(pod, capture().log),
+    kill: (pid, signal) => {
+      pod.kill(pid, signal);
+      if (pid === first) replacement = pod.spawn('agent-2', { comm: 'my-agent', cmdline: agent });
+    },
+  });
+  assert.ok(replacement !== undefined && pod.isAlive(replacement));
+  assert.deepEqual(pod.sent, [`${first} SIGTERM`], 'only the first container was signalled');
+  assert.deepEqual(report.groups.map((g) => [g.shortId, g.how]), [['agent-1', 'signal'], ['agent-2', 'kubelet']]);
+});
+
 test('a new container with another command during the stop is a late sidecar, stopped as before', async () => {
   const pod = new FakePod();
   const first = pod.spawn('agent-1', { comm: 'vector', cmdline: vector });
