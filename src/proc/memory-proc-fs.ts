@@ -1,7 +1,7 @@
 // A /proc that lives in memory: a pod of made-up processes, served as the kernel's stat, status,
 // cmdline and cgroup files. The warm-up (src/warm-up.ts) stops such a pod to compile the stop
 // path without touching a real process, and tests build fixture pods with it by hand.
-import type { ProcFs } from './proc-fs.ts';
+import type { HeldFile, ProcFs } from './proc-fs.ts';
 
 export interface MemoryProcess {
   pid: number;
@@ -21,6 +21,8 @@ export interface MemoryProcess {
 
 export class MemoryProcFs implements ProcFs {
   private readonly processes = new Map<number, MemoryProcess>();
+  /** Files readAndHold opened and nobody closed yet. */
+  heldOpen = 0;
 
   /** uptimeTicks: what /proc/uptime says, in clock ticks since boot. */
   constructor(processes: readonly MemoryProcess[] = [], public uptimeTicks = 1_000_000) {
@@ -60,6 +62,37 @@ export class MemoryProcFs implements ProcFs {
     if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
     return text;
   }
+
+  /** Like the kernel's: the file names the process it was opened for, not the pid (gone: ESRCH). */
+  readAndHold(path: string): { text: string; held: HeldFile } {
+    const text = this.readText(path);
+    const parts = path.split('/');
+    const pid = Number(parts.at(-2));
+    const opened = this.processes.get(pid);
+    const file = parts.at(-1) ?? '';
+    this.heldOpen += 1;
+    let open = true;
+    return {
+      text,
+      held: {
+        reread: () => {
+          const now = this.processes.get(pid);
+          if (!open) throw Object.assign(new Error('EBADF: bad file descriptor, read'), { code: 'EBADF' });
+          // Entries are replaced on exec or a state change: the same process is the same start time.
+          if (now === undefined || opened === undefined || startOf(now) !== startOf(opened)) throw Object.assign(new Error('ESRCH: no such process, read'), { code: 'ESRCH' });
+          return fileOf(now, file) ?? '';
+        },
+        close: () => {
+          if (open) this.heldOpen -= 1;
+          open = false;
+        },
+      },
+    };
+  }
+}
+
+function startOf(p: MemoryProcess): number {
+  return p.startTime ?? 100 + p.pid;
 }
 
 function fileOf(p: MemoryProcess, file: string): string | undefined {
@@ -67,7 +100,7 @@ function fileOf(p: MemoryProcess, file: string): string | undefined {
   const uid = p.uid ?? 0;
   switch (file) {
     case 'stat':
-      return `${p.pid} (${p.comm}) ${p.state ?? 'S'} ${p.ppid} ${session} ${session} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 ${p.startTime ?? 100 + p.pid} 0 0\n`;
+      return `${p.pid} (${p.comm}) ${p.state ?? 'S'} ${p.ppid} ${session} ${session} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 ${startOf(p)} 0 0\n`;
     case 'status':
       return `Name:\t${p.comm}\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nGid:\t0\t0\t0\t0\n`;
     case 'cmdline':

@@ -1,6 +1,7 @@
 // A /proc reader written by hand instead of ps-list or tree-kill: those shell out to `ps` or
 // `pgrep`, which distroless and slim job images do not have, and they do not expose the cgroup
 // and start time that jobdone's decisions depend on.
+import { goneNow, type HeldStats } from './held-stats.ts';
 import type { ProcessInfo } from './process-info.ts';
 import { parseCmdline, parseRealUid, parseStat, type StatFields } from './parse.ts';
 import { nodeProcFs, type ProcFs } from './proc-fs.ts';
@@ -9,20 +10,21 @@ import { nodeProcFs, type ProcFs } from './proc-fs.ts';
  * Every process visible under procRoot (normally '/proc'). Per process it reads the two files
  * every decision needs, stat and cgroup (comm comes from stat, not the comm file); uid (status)
  * and cmdline are read on first use, see lazyFields. A process that exits during the scan is
- * left out; a file it may not read (EACCES) leaves that field undefined.
+ * left out; a file it may not read (EACCES) leaves that field undefined. With `hold`, each stat
+ * file stays open there while it has room, for readStatAgain.
  */
-export function scanProcesses(procRoot: string, fs: ProcFs = nodeProcFs): ProcessInfo[] {
+export function scanProcesses(procRoot: string, fs: ProcFs = nodeProcFs, hold?: HeldStats): ProcessInfo[] {
   const processes: ProcessInfo[] = [];
   for (const name of fs.listDir(procRoot)) {
     if (!isPidName(name)) continue;
-    const info = readProcess(procRoot, Number(name), fs);
+    const info = readProcess(procRoot, Number(name), fs, hold);
     if (info !== undefined) processes.push(info);
   }
   return processes;
 }
 
 /** One process, or undefined when it does not exist (any more) or its stat cannot be read. */
-export function readProcess(procRoot: string, pid: number, fs: ProcFs = nodeProcFs): ProcessInfo | undefined {
+export function readProcess(procRoot: string, pid: number, fs: ProcFs = nodeProcFs, hold?: HeldStats): ProcessInfo | undefined {
   const dir = `${procRoot}/${pid}`;
   // cgroup before stat: a process that begins to exit between the two reads shows `/` in its
   // cgroup file (v1 hierarchies), which would make it a container of its own. PF_EXITING is
@@ -30,7 +32,7 @@ export function readProcess(procRoot: string, pid: number, fs: ProcFs = nodeProc
   // while the process still ran; one that does show it tells the pod model not to trust it.
   const cgroup = readField(fs, `${dir}/cgroup`);
   if (cgroup === gone) return undefined;
-  const stat = readLeaderStat(procRoot, pid, fs);
+  const stat = readLeaderStat(procRoot, pid, fs, hold);
   if (stat === undefined) return undefined;
   if (stat.state !== 'Z') return withLazyFields(stat, cgroup, dir, fs);
   // The main thread is a zombie, but the process may live on in its other threads.
@@ -121,13 +123,41 @@ export function readStatOnly(procRoot: string, pid: number, fs: ProcFs = nodePro
   return liveThreadOf(procRoot, stat, fs)?.stat ?? stat;
 }
 
-/** /proc/<pid>/stat as it is: the main thread's. */
-function readLeaderStat(procRoot: string, pid: number, fs: ProcFs): StatFields | undefined {
-  const text = readField(fs, `${procRoot}/${pid}/stat`);
-  if (text === gone || text === undefined) return undefined;
+/**
+ * The stat of a process scanned before, now; undefined once it is gone. From its held file when
+ * the scan kept one (it cannot show another process), else by path: then a changed start time
+ * says the pid is another process's now.
+ */
+export function readStatAgain(procRoot: string, p: Pick<ProcessInfo, 'pid' | 'startTime'>, fs: ProcFs = nodeProcFs, held?: HeldStats): StatFields | undefined {
+  const text = held?.reread(p.pid, p.startTime);
+  if (text === undefined) return readStatOnly(procRoot, p.pid, fs);
+  if (text === goneNow) return undefined;
   const stat = parseStat(text);
+  if (stat === undefined || stat.pid !== p.pid) return readStatOnly(procRoot, p.pid, fs);
+  return stat.state === 'Z' ? liveThreadOf(procRoot, stat, fs)?.stat ?? stat : stat;
+}
+
+/** /proc/<pid>/stat as it is: the main thread's (kept open in `hold` when it has room). */
+function readLeaderStat(procRoot: string, pid: number, fs: ProcFs, hold?: HeldStats): StatFields | undefined {
+  const path = `${procRoot}/${pid}/stat`;
+  const read = hold?.hasRoom() === true && fs.readAndHold !== undefined ? readHeld(fs, path) : readField(fs, path);
+  const text = typeof read === 'object' ? read.text : read;
+  const stat = text === gone || text === undefined ? undefined : parseStat(text);
   // A stat that names another pid is not this process (only possible in a broken fixture).
-  return stat !== undefined && stat.pid === pid ? stat : undefined;
+  const found = stat !== undefined && stat.pid === pid ? stat : undefined;
+  if (typeof read === 'object') {
+    if (found === undefined) read.held.close();
+    else hold?.keep(pid, found.startTime, read.held);
+  }
+  return found;
+}
+
+function readHeld(fs: ProcFs, path: string): ReturnType<NonNullable<ProcFs['readAndHold']>> | undefined | typeof gone {
+  try {
+    return fs.readAndHold!(path);
+  } catch (error) {
+    return unreadable(error);
+  }
 }
 
 /**
@@ -144,12 +174,16 @@ function readField(fs: ProcFs, path: string, maxBytes?: number): string | undefi
   try {
     return fs.readText(path, maxBytes);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ESRCH') return gone;
-    // EACCES/EPERM (hidepid, ptrace-gated files) and anything unexpected: one unreadable field
-    // must not stop jobdone from stopping the rest of the pod.
-    return undefined;
+    return unreadable(error);
   }
+}
+
+function unreadable(error: unknown): undefined | typeof gone {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ESRCH') return gone;
+  // EACCES/EPERM (hidepid, ptrace-gated files) and anything unexpected: one unreadable field
+  // must not stop jobdone from stopping the rest of the pod.
+  return undefined;
 }
 
 /** /proc lists pids as 1..4194304 (pid_max's limit) in plain decimal: '0', '007' or '99999999' are not processes. */

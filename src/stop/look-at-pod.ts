@@ -3,6 +3,7 @@
 import type { StopOptions } from '../config/config.ts';
 import { buildPod, type Pod, type ProcMountView } from '../pod/pod.ts';
 import { readProcMount } from '../proc/mount.ts';
+import type { HeldStats } from '../proc/held-stats.ts';
 import type { ProcFs } from '../proc/proc-fs.ts';
 import { scanProcesses } from '../proc/scan.ts';
 import { planStop, type RuntimeInitRule, type StopPlan } from './plan.ts';
@@ -18,10 +19,12 @@ export interface LookAt {
   fs?: ProcFs | undefined;
   /** The proc mount as read once for a whole stop (its looks repeat every few ms); default: read now. */
   mount?: ProcMountView | undefined;
+  /** Keeps the stat files this look reads open (the stop's first look: src/proc/held-stats.ts). */
+  hold?: HeldStats | undefined;
 }
 
 export function lookAtPod(options: StopOptions, at: LookAt, runtimeInit: RuntimeInitRule = 'starting'): { pod: Pod; plan: StopPlan } {
-  const pod = buildPod(scanProcesses(at.procRoot, at.fs), { selfPid: at.selfPid, jobPid: at.jobPid, jobExitedAt: at.jobExitedAt }, at.mount ?? procMountOf(at));
+  const pod = buildPod(scanProcesses(at.procRoot, at.fs, at.hold), { selfPid: at.selfPid, jobPid: at.jobPid, jobExitedAt: at.jobExitedAt }, at.mount ?? procMountOf(at));
   return { pod, plan: planStop(pod, options, { exited: true }, runtimeInit) };
 }
 

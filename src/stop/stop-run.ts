@@ -1,11 +1,12 @@
 // The state of one stop while it runs: which processes of each targeted container are still
 // alive, and the few operations the phases of execute() are made of (signal one process, look
-// again, poll until settled). Every signal is preceded by a fresh read of the pid's stat: a pid
-// whose start time changed belongs to another process now and is never signalled.
+// again, poll until settled). Every signal is preceded by a fresh read of the pid's stat (its
+// file held open since the first look, or by path: then a changed start time means another process).
 import type { Logger } from '../log/logger.ts';
 import { isSignallableTarget } from '../proc/kill.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
-import { readStatOnly } from '../proc/scan.ts';
+import type { HeldStats } from '../proc/held-stats.ts';
+import { readStatAgain } from '../proc/scan.ts';
 import { HeldLog } from './deferred-lines.ts';
 import type { GroupStop } from './phases.ts';
 import type { PlannedGroup, PlannedProcess, StopPlan } from './plan.ts';
@@ -26,6 +27,7 @@ export interface RunOptions {
   log: Logger;
   /** A targeted group's processes as /proc shows them now (see ExecuteContext.membersNow); fresh: no look shared with others. */
   membersNow?: ((group: PlannedGroup, fresh?: boolean) => ProcessInfo[]) | undefined;
+  held?: HeldStats | undefined;
 }
 
 export class StopRun {
@@ -68,7 +70,7 @@ export class StopRun {
 
   /** Whether the scanned process still runs; 'reused' when its pid now names a newer process. */
   stateNow(p: ProcessInfo): 'alive' | 'exited' | 'zombie' | 'reused' {
-    const stat = readStatOnly(this.options.procRoot, p.pid, this.port.fs);
+    const stat = readStatAgain(this.options.procRoot, p, this.port.fs, this.options.held);
     if (stat === undefined) return 'exited';
     if (stat.startTime !== p.startTime) return 'reused';
     // A zombie has exited and only waits to be reaped by its parent: it counts as gone.

@@ -4,6 +4,7 @@
 // restarted by the kubelet, then SIGKILL what is left when the grace ends (execute.ts).
 import type { StopOptions } from '../config/config.ts';
 import type { ShutdownCall } from '../config/gates.ts';
+import { HeldStats } from '../proc/held-stats.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { readListeningSockets } from '../recognize/listening.ts';
 import { recognizeContainer, type ListeningSocket } from '../recognize/recognize.ts';
@@ -32,18 +33,24 @@ export async function stopSidecars(options: StopOptions, ctx: StopContext): Prom
   // The proc mount is jobdone's own and read once: the looks that follow come every few ms.
   const at: LookAt = { ...ctx, mount: ctx.mount ?? procMountOf(ctx) };
   const look: Look = (graceMs, runtimeInit = 'starting') => lookAtPod({ ...options, graceMs }, at, runtimeInit);
-  const { pod, plan: first } = look(options.graceMs);
+  // The first look's stat files stay open for the checks before each signal and poll.
+  const held = new HeldStats();
+  const { pod, plan: first } = lookAtPod(options, { ...at, hold: held });
   const inputs = phaseInputs(options, ctx);
   const phased = phasesOf(first.groups, inputs);
   const plan: StopPlan = { ...first, groups: phased.groups };
   const lateInputs = { ...inputs, calls: [] };
   // No second look where no sidecar can be stopped anyway: it would only cost another scan.
   const lateLookUseful = !options.dryRun && pod.sharedPidNamespace && !(pod.hostPidNamespace && !options.allowHostPid) && pod.pidNamespaceDoubt === undefined;
-  return execute(plan, { ...ctx, membersNow: membersNowOf(look, port.now) }, {
-    ...phased,
-    budget,
-    lateLook: lateLookUseful ? (run) => lookLate(run, budget, look, (groups) => phasesOf(groups, lateInputs)) : undefined,
-  });
+  try {
+    return await execute(plan, { ...ctx, held, membersNow: membersNowOf(look, port.now) }, {
+      ...phased,
+      budget,
+      lateLook: lateLookUseful ? (run) => lookLate(run, budget, look, (groups) => phasesOf(groups, lateInputs)) : undefined,
+    });
+  } finally {
+    held.closeAll();
+  }
 }
 
 export function phaseInputs(options: StopOptions, ctx: Pick<StopContext, 'procRoot' | 'fs' | 'calls' | 'listening'>): PhaseInputs {

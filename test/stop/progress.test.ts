@@ -28,11 +28,17 @@ test('a poll reads one stat per container until its first process is gone; progr
   // A shell main that ignores TERM, with 40 children: 20 exit on TERM, 20 ignore it.
   const main = pod.spawn('busy', { comm: 'bash', ignores: ['SIGTERM'] });
   const children = Array.from({ length: 40 }, (_, i) => pod.spawn('busy', { ppid: main, ...(i % 2 === 0 ? { ignores: ['SIGTERM'] } : {}) }));
+  // Every read of a stat: by path, or again through a file the first look held open.
   let statReads = 0;
   const readText = pod.proc.readText.bind(pod.proc);
   pod.proc.readText = (path: string): string => {
     if (path.endsWith('/stat')) statReads++;
     return readText(path);
+  };
+  const readAndHold = pod.proc.readAndHold.bind(pod.proc);
+  pod.proc.readAndHold = (path: string) => {
+    const { text, held } = readAndHold(path);
+    return { text, held: { ...held, reread: () => (statReads++, held.reread()) } };
   };
   let readsAtKill: number | undefined;
   const kill = (pid: number, signal: string): void => {
