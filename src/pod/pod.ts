@@ -85,7 +85,10 @@ export interface PodIdentity {
 
 export const shellComms: ReadonlySet<string> = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox']);
 
-export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentity, mount: ProcMountView = {}): Pod {
+/** The mount, or how to read it: read only when the answer matters (not in the node's PID namespace). */
+export type ProcMountSource = ProcMountView | (() => ProcMountView);
+
+export function buildPod(processes: readonly ProcessInfo[], identity: PodIdentity, mount: ProcMountSource = {}): Pod {
   const tree = processTree(processes, identity.selfPid);
   const { sorted, byPid, childrenOf, cgroupOf } = tree;
   const { selfPid, jobPid } = identity;

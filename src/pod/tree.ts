@@ -41,11 +41,15 @@ export function ancestorsOf(self: ProcessInfo | undefined, byPid: ReadonlyMap<nu
   }
   return ancestors;
 }
+type ProcMount = { hidepid?: string | undefined };
+
 /** Fail closed: any sign that /proc shows less than the whole PID namespace (see Pod.pidNamespaceDoubt). */
-export function doubtAboutPidNamespace(byPid: ReadonlyMap<number, ProcessInfo>, self: ProcessInfo | undefined, mount: { hidepid?: string | undefined }, hostPid: boolean): string | undefined {
+export function doubtAboutPidNamespace(byPid: ReadonlyMap<number, ProcessInfo>, self: ProcessInfo | undefined, mount: ProcMount | (() => ProcMount), hostPid: boolean): string | undefined {
   // The host PID namespace has its own guard and its own way out (--allow-host-pid).
   if (hostPid || self === undefined) return undefined;
-  if (mount.hidepid !== undefined) return `/proc is mounted with hidepid=${mount.hidepid}, so processes of other users are hidden`;
+  // Read only here: a look at the node's PID namespace (a host's start) skips the mount table.
+  const { hidepid } = typeof mount === 'function' ? mount() : mount;
+  if (hidepid !== undefined) return `/proc is mounted with hidepid=${hidepid}, so processes of other users are hidden`;
   if (!byPid.has(1)) return 'PID 1 is not visible (is /proc mounted with hidepid, or is this not a pod?)';
   return undefined;
 }

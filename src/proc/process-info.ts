@@ -18,6 +18,6 @@ export interface ProcessInfo {
   comm: string;
   /** argv; [] for kernel threads and zombies, undefined when unreadable. */
   cmdline: string[] | undefined;
-  /** Raw text of /proc/<pid>/cgroup; undefined when unreadable. */
+  /** Raw text of /proc/<pid>/cgroup; undefined when unreadable, or unread (a kernel thread, src/proc/scan.ts). */
   cgroup: string | undefined;
 }

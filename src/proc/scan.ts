@@ -15,12 +15,37 @@ import { nodeProcFs, type ProcFs } from './proc-fs.ts';
  */
 export function scanProcesses(procRoot: string, fs: ProcFs = nodeProcFs, hold?: HeldStats): ProcessInfo[] {
   const processes: ProcessInfo[] = [];
-  for (const name of fs.listDir(procRoot)) {
+  const names = fs.listDir(procRoot);
+  const read = nodePidNamespace(procRoot, fs) ? readKernelThreadOrProcess : readProcess;
+  for (const name of names) {
     if (!isPidName(name)) continue;
-    const info = readProcess(procRoot, Number(name), fs, hold);
+    const info = read(procRoot, Number(name), fs, hold);
     if (info !== undefined) processes.push(info);
   }
   return processes;
+}
+
+/**
+ * PID 2 is kthreadd (parent 0, PF_KTHREAD): this is the node's PID namespace, where most pids are
+ * kernel threads (65 of 72 on a test VM). Only there are kernel threads visible, and the pod
+ * model (src/pod/pod.ts) takes them for what they are without their cgroup.
+ */
+function nodePidNamespace(procRoot: string, fs: ProcFs): boolean {
+  const text = readField(fs, `${procRoot}/2/stat`);
+  const stat = typeof text === 'string' ? parseStat(text) : undefined;
+  return stat !== undefined && stat.pid === 2 && stat.ppid === 0 && stat.kernelThread;
+}
+
+/**
+ * In the node's PID namespace: stat first, and a kernel thread (PF_KTHREAD, which no process can
+ * set for itself) is done, its cgroup unread. Any other process is read as always (cgroup, then
+ * stat again), so what proves its cgroup was read while it ran still holds.
+ */
+function readKernelThreadOrProcess(procRoot: string, pid: number, fs: ProcFs, hold?: HeldStats): ProcessInfo | undefined {
+  const text = readField(fs, `${procRoot}/${pid}/stat`);
+  const stat = typeof text === 'string' ? parseStat(text) : undefined;
+  if (stat === undefined || stat.pid !== pid || !stat.kernelThread) return readProcess(procRoot, pid, fs, hold);
+  return withLazyFields(stat, undefined, `${procRoot}/${pid}`, fs);
 }
 
 /** One process, or undefined when it does not exist (any more) or its stat cannot be read. */

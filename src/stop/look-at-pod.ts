@@ -1,7 +1,7 @@
 // One look at the pod: scan /proc, tell the containers apart, plan. A run stops what it shows;
 // `jobdone ps` prints the same plan.
 import type { StopOptions } from '../config/config.ts';
-import { buildPod, type Pod, type ProcMountView } from '../pod/pod.ts';
+import { buildPod, type Pod, type ProcMountSource, type ProcMountView } from '../pod/pod.ts';
 import { readProcMount } from '../proc/mount.ts';
 import type { HeldStats } from '../proc/held-stats.ts';
 import type { ProcFs } from '../proc/proc-fs.ts';
@@ -17,14 +17,14 @@ export interface LookAt {
   jobExitedAt?: number | undefined;
   /** Another /proc than the real one (an in-memory pod); then no mount is read either. */
   fs?: ProcFs | undefined;
-  /** The proc mount as read once for a whole stop (its looks repeat every few ms); default: read now. */
-  mount?: ProcMountView | undefined;
+  /** The proc mount, read at most once for a whole stop (its looks repeat every few ms); default: read when needed. */
+  mount?: ProcMountSource | undefined;
   /** Keeps the stat files this look reads open (the stop's first look: src/proc/held-stats.ts). */
   hold?: HeldStats | undefined;
 }
 
 export function lookAtPod(options: StopOptions, at: LookAt, runtimeInit: RuntimeInitRule = 'starting'): { pod: Pod; plan: StopPlan } {
-  const pod = buildPod(scanProcesses(at.procRoot, at.fs, at.hold), { selfPid: at.selfPid, jobPid: at.jobPid, jobExitedAt: at.jobExitedAt }, at.mount ?? procMountOf(at));
+  const pod = buildPod(scanProcesses(at.procRoot, at.fs, at.hold), { selfPid: at.selfPid, jobPid: at.jobPid, jobExitedAt: at.jobExitedAt }, at.mount ?? (() => procMountOf(at)));
   return { pod, plan: planStop(pod, options, { exited: true }, runtimeInit) };
 }
 

@@ -4,6 +4,7 @@
 // restarted by the kubelet, then SIGKILL what is left when the grace ends (execute.ts).
 import type { StopOptions } from '../config/config.ts';
 import type { ShutdownCall } from '../config/gates.ts';
+import type { ProcMountView } from '../pod/pod.ts';
 import { HeldStats } from '../proc/held-stats.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { readListeningSockets } from '../recognize/listening.ts';
@@ -30,8 +31,10 @@ export interface StopContext extends ExecuteContext, LookAt {
 export async function stopSidecars(options: StopOptions, ctx: StopContext): Promise<StopReport> {
   const port = portOf(ctx);
   const budget = new Budget(ctx.startedAt ?? port.now(), options.graceMs);
-  // The proc mount is jobdone's own and read once: the looks that follow come every few ms.
-  const at: LookAt = { ...ctx, mount: ctx.mount ?? procMountOf(ctx) };
+  // The proc mount is jobdone's own and read once, when a look needs it: the looks that follow
+  // come every few ms, and one of the node's PID namespace does not need it at all.
+  let mount: ProcMountView | undefined;
+  const at: LookAt = { ...ctx, mount: ctx.mount ?? (() => (mount ??= procMountOf(ctx))) };
   const look: Look = (graceMs, runtimeInit = 'starting') => lookAtPod({ ...options, graceMs }, at, runtimeInit);
   // The first look's stat files stay open for the checks before each signal and poll.
   const held = new HeldStats();

@@ -138,3 +138,17 @@ test('a process caught while exiting (PF_EXITING, not yet a zombie) stays in its
   assert.deepEqual(ps.others.map((c) => c.shortId), plain.others.map((c) => c.shortId));
   assert.equal(ps.roleOf.get(22), 'own-container');
 });
+
+test('the proc mount is read only where it can raise a doubt: not for the node\'s PID namespace, once for a pod', () => {
+  let reads = 0;
+  const mount = () => {
+    reads++;
+    return { hidepid: 'invisible' };
+  };
+  const host = buildPod(scanProcesses(fixture('host-pid')), { selfPid: 600, jobPid: 610 }, mount);
+  assert.equal(host.pidNamespaceDoubt, undefined);
+  assert.equal(reads, 0);
+  const pod = buildPod(scanProcesses(fixture('pod-v1')), { selfPid: 7, jobPid: 20 }, mount);
+  assert.match(pod.pidNamespaceDoubt ?? '', /hidepid=invisible/);
+  assert.equal(reads, 1);
+});

@@ -176,3 +176,29 @@ test('a process that begins to exit while it is read is marked exiting, never le
   assert.equal(sleep?.cgroup, '1:name=systemd:/\n');
   assert.equal(sleep?.exiting, true, 'read after the cgroup, stat shows the exit that made the cgroup read `/`');
 });
+
+test('in the node\'s PID namespace a kernel thread\'s cgroup is never read; every other process\'s is, before its stat', () => {
+  const host = join(fixtures, 'host-pid');
+  const reads: string[] = [];
+  const fs: ProcFs = {
+    listDir: (path) => nodeProcFs.listDir(path),
+    readText: (path, maxBytes) => {
+      reads.push(path.slice(host.length + 1));
+      return nodeProcFs.readText(path, maxBytes);
+    },
+  };
+  const byPid = new Map(scanProcesses(host, fs).map((p) => [p.pid, p]));
+  assert.deepEqual([...byPid.keys()].sort((a, b) => a - b), [1, 2, 3, 400, 500, 600, 610, 611, 620, 700]);
+  assert.deepEqual(reads.filter((r) => r.endsWith('/cgroup')).map((r) => Number(r.split('/')[0])).sort((a, b) => a - b), [1, 400, 500, 600, 610, 611, 620, 700]);
+  assert.equal(byPid.get(3)?.cgroup, undefined);
+  assert.equal(byPid.get(3)?.kernelThread, true);
+  assert.match(byPid.get(700)?.cgroup ?? '', /eeeeeeeeeeee/);
+  // A process's cgroup is read before the stat that proves it still ran then.
+  const envoy = reads.filter((r) => r.startsWith('700/'));
+  assert.deepEqual(envoy, ['700/stat', '700/cgroup', '700/stat']);
+  // In a pod PID 2 is no kernel thread: every process is read cgroup first, as always.
+  reads.length = 0;
+  scanProcesses(join(fixtures, 'pod-v1'), { ...fs, readText: (path, maxBytes) => (reads.push(path), nodeProcFs.readText(path, maxBytes)) });
+  const firstOf3 = reads.find((r) => /\/3\/(stat|cgroup)$/.test(r));
+  assert.match(firstOf3 ?? '', /\/3\/cgroup$/);
+});
