@@ -16,10 +16,13 @@ import { nodeProcFs, type ProcFs } from './proc-fs.ts';
 export function scanProcesses(procRoot: string, fs: ProcFs = nodeProcFs, hold?: HeldStats): ProcessInfo[] {
   const processes: ProcessInfo[] = [];
   const names = fs.listDir(procRoot);
-  const read = nodePidNamespace(procRoot, fs) ? readKernelThreadOrProcess : readProcess;
+  const kernel = nodePidNamespace(procRoot, fs) ? kthreaddChildren(procRoot, fs) : undefined;
+  const read = kernel === null ? readKernelThreadOrProcess : readProcess;
   for (const name of names) {
     if (!isPidName(name)) continue;
-    const info = read(procRoot, Number(name), fs, hold);
+    const pid = Number(name);
+    if (kernel?.has(pid) === true) continue;
+    const info = read(procRoot, pid, fs, hold);
     if (info !== undefined) processes.push(info);
   }
   return processes;
@@ -37,7 +40,21 @@ function nodePidNamespace(procRoot: string, fs: ProcFs): boolean {
 }
 
 /**
- * In the node's PID namespace: stat first, and a kernel thread (PF_KTHREAD, which no process can
+ * kthreadd's children, in one read (CONFIG_PROC_CHILDREN; null without it): every kernel thread
+ * and the helpers the kernel itself starts (modprobe, a core dump's handler). None belongs to a
+ * pod or to the job's session, so a scan leaves them out unread. A pid that stops being one of
+ * them after this read belongs to a process started after the job's exit: no leftover either.
+ */
+function kthreaddChildren(procRoot: string, fs: ProcFs): Set<number> | null {
+  const text = readField(fs, `${procRoot}/2/task/2/children`);
+  if (typeof text !== 'string') return null;
+  const pids = new Set<number>();
+  for (const word of text.split(' ')) if (isPidName(word)) pids.add(Number(word));
+  return pids;
+}
+
+/**
+ * In the node's PID namespace without kthreadd's children file: stat first, and a kernel thread (PF_KTHREAD, which no process can
  * set for itself) is done, its cgroup unread. Any other process is read as always (cgroup, then
  * stat again), so what proves its cgroup was read while it ran still holds.
  */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -177,7 +177,7 @@ test('a process that begins to exit while it is read is marked exiting, never le
   assert.equal(sleep?.exiting, true, 'read after the cgroup, stat shows the exit that made the cgroup read `/`');
 });
 
-test('in the node\'s PID namespace a kernel thread\'s cgroup is never read; every other process\'s is, before its stat', () => {
+test('in the node\'s PID namespace without kthreadd\'s children file, a kernel thread\'s cgroup is never read; every other process\'s is, before its stat', () => {
   const host = join(fixtures, 'host-pid');
   const reads: string[] = [];
   const fs: ProcFs = {
@@ -201,4 +201,29 @@ test('in the node\'s PID namespace a kernel thread\'s cgroup is never read; ever
   scanProcesses(join(fixtures, 'pod-v1'), { ...fs, readText: (path, maxBytes) => (reads.push(path), nodeProcFs.readText(path, maxBytes)) });
   const firstOf3 = reads.find((r) => /\/3\/(stat|cgroup)$/.test(r));
   assert.match(firstOf3 ?? '', /\/3\/cgroup$/);
+});
+
+test('in the node\'s PID namespace, kthreadd\'s children (one file) are left out unread; a pod\'s PID 2 has no such say', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'jobdone-kthreads-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  cpSync(join(fixtures, 'host-pid'), root, { recursive: true });
+  mkdirSync(join(root, '2', 'task', '2'), { recursive: true });
+  // What the kernel writes: pids and a space after each.
+  writeFileSync(join(root, '2', 'task', '2', 'children'), '3 ');
+  const reads: string[] = [];
+  const fs: ProcFs = { listDir: (path) => nodeProcFs.listDir(path), readText: (path, maxBytes) => (reads.push(path.slice(root.length + 1)), nodeProcFs.readText(path, maxBytes)) };
+  const pids = scanProcesses(root, fs).map((p) => p.pid).sort((a, b) => a - b);
+  assert.deepEqual(pids, [1, 2, 400, 500, 600, 610, 611, 620, 700]);
+  assert.deepEqual(reads.filter((r) => r.startsWith('3/')), []);
+  // Everything else is read as in a pod: cgroup, then the stat that proves it was read in time.
+  assert.deepEqual(reads.filter((r) => r.startsWith('700/')), ['700/cgroup', '700/stat']);
+  // pod-v1 with the same file under its PID 2 (not kthreadd): nothing is left out.
+  const pod = mkdtempSync(join(tmpdir(), 'jobdone-kthreads-pod-'));
+  t.after(() => rmSync(pod, { recursive: true, force: true }));
+  cpSync(join(fixtures, 'pod-v1'), pod, { recursive: true });
+  const before = scanProcesses(pod).length;
+  const someone = readdirSync(pod).find((d) => d !== '1' && /^\d+$/.test(d))!;
+  mkdirSync(join(pod, '2', 'task', '2'), { recursive: true });
+  writeFileSync(join(pod, '2', 'task', '2', 'children'), `${someone} `);
+  assert.equal(scanProcesses(pod).length, before);
 });
