@@ -38,11 +38,13 @@ export function portFlag(argv: readonly string[], fallback: number, ...names: st
 export function durationMs(text: string | undefined, bareUnit?: 's'): number | undefined {
   if (text === undefined) return undefined;
   if (/^\d+$/.test(text)) return bareUnit === 's' ? Number(text) * 1000 : undefined;
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
+  // Go's units, both micro signs included (U+00B5 and Greek U+03BC, as time.ParseDuration takes).
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, '\u00b5s': 0.001, '\u03bcs': 0.001, ns: 0.000001 };
   let total = 0;
   let rest = text;
   while (rest !== '') {
-    const match = /^(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/.exec(rest);
+    // Escapes, not the characters: the bundle must stay ASCII (scripts/build.mjs, nonAsciiIn).
+    const match = /^(\d+(?:\.\d+)?)(h|ms|m|s|us|\u00b5s|\u03bcs|ns)/.exec(rest);
     if (match === null) return undefined;
     total += Number(match[1]) * units[match[2]!]!;
     rest = rest.slice(match[0].length);

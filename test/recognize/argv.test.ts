@@ -35,4 +35,7 @@ test('durationMs: Go durations; bare numbers only where the flag counts seconds'
   assert.equal(durationMs('10', 's'), 10_000);
   assert.equal(durationMs('10x'), undefined);
   assert.equal(durationMs(undefined), undefined);
+  // Both micro signs Go takes: U+00B5 and the Greek U+03BC.
+  assert.equal(durationMs('2500\u00b5s'), 3);
+  assert.equal(durationMs('1s2000\u03bcs'), 1002);
 });
