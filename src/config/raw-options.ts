@@ -66,8 +66,12 @@ function findSpec(token: string, specs: readonly OptionSpec[], subcommand: Subco
 export function readEnvironment(env: NodeJS.ProcessEnv, specs: readonly OptionSpec[]): Raw {
   const raw: Raw = new Map();
   const known = new Map(optionSpecs.filter((spec) => !spec.noEnv).map((spec) => [envName(spec), spec]));
-  for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith('JOBDONE_') || value === undefined || key === outerSkipVariable) continue;
+  // Keys first, values of JOBDONE_* only: each value of process.env is a getenv() through C++, and
+  // reading all of them (Object.entries) cost every start 0.3 ms with npm's 68 variables.
+  for (const key of Object.keys(env)) {
+    if (!key.startsWith('JOBDONE_') || key === outerSkipVariable) continue;
+    const value = env[key];
+    if (value === undefined) continue;
     const spec = known.get(key);
     if (spec === undefined) {
       throw new UsageError(`unknown environment variable ${key}; known: ${[...known.keys()].join(', ')}`);

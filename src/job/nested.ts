@@ -110,7 +110,17 @@ export function thisEmulation(): Emulation | undefined {
     const real = statSync('/proc/self/exe');
     const own = statSync(process.execPath);
     if (real.dev === own.dev && real.ino === own.ino) return undefined;
-    return { emulator: { dev: real.dev, ino: real.ino }, preservesArgv0: binfmtPreservesArgv0(real) };
+    const emulator = { dev: real.dev, ino: real.ino };
+    // Read only for a job that runs under the same emulator: binfmt_misc's files took an emulated
+    // start 2 ms (native) before it noticed that `true` had exited.
+    let preserves: boolean | undefined | null = null;
+    return {
+      emulator,
+      get preservesArgv0() {
+        if (preserves === null) preserves = binfmtPreservesArgv0(emulator);
+        return preserves;
+      },
+    };
   } catch {
     return undefined;
   }
@@ -165,9 +175,13 @@ export function jobIsNestedRun(pid: number, self: ThisProgram = thisProgram(), e
 function nestedRunOf(pid: number, self: ThisProgram, emulation: Emulation | undefined): { args: string[]; env: NodeJS.ProcessEnv } | undefined {
   try {
     const exe = statSync(`/proc/${pid}/exe`);
+    const emulated = emulation !== undefined && sameFile(exe, emulation.emulator);
+    // Nothing more to read when the job's file is neither this program's, nor its emulator, nor
+    // of its size (a copy): most jobs.
+    if (!emulated && !sameFile(exe, self.exe) && exe.size !== self.size) return undefined;
     let file = { path: `/proc/${pid}/exe`, stat: exe };
     let argv = parseCmdline(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
-    if (emulation !== undefined && exe.dev === emulation.emulator.dev && exe.ino === emulation.emulator.ino) {
+    if (emulation !== undefined && emulated) {
       // The job runs under the same emulator: what it runs is the file named after the emulator.
       const program = emulatedProgram(argv, emulation);
       if (program === undefined) return undefined;
