@@ -3,7 +3,6 @@
 // Hand-written: no maintained package reads /proc/net/tcp without shelling out to ss/netstat,
 // which slim and distroless images do not have.
 import { closeSync, constants, openSync, readSync } from 'node:fs';
-import { endianness } from 'node:os';
 import type { ListeningSocket } from './recognize.ts';
 
 /** How the adapter reads a file: at most maxBytes of it, as text; throws the fs error when it cannot. */
@@ -37,7 +36,7 @@ export function readListeningSockets(procRoot: string, fs: NetFs = nodeNetFs): L
 }
 
 /** The LISTEN rows of one /proc/net/tcp{,6} text (header line and malformed rows skipped). */
-export function parseListening(text: string, littleEndian = endianness() === 'LE'): ListeningSocket[] {
+export function parseListening(text: string, littleEndian = process.getBuiltinModule('node:os').endianness() === 'LE'): ListeningSocket[] {
   const sockets: ListeningSocket[] = [];
   for (const line of text.split('\n')) {
     // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
