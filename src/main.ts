@@ -98,7 +98,8 @@ function realDeps(config: RunConfig, log: Logger): LifecycleDeps {
     waitUntilReady: (signals) => waitForSidecars(config, signals, log),
     // A jobdone run as the job honours this one's --skip (src/config/outer.ts).
     startJob: (command, args) => {
-      const job = startJob(command, args, environmentForJob(jobEnvironment(), config.stop.skip));
+      const skip = config.stop.skip;
+      const job = startJob(command, args, skip === undefined ? undefined : environmentForJob(jobEnvironment(), skip));
       if (job.pid !== undefined) warm.start();
       return job;
     },

@@ -56,7 +56,11 @@ if (stash !== undefined) {
 }
 for (const [name] of forTheJob) delete process.env[name];
 
-/** jobdone's environment with the job's Node variables given back: what the job starts with. */
+/**
+ * jobdone's environment with the job's Node variables given back: what the job starts with.
+ * process.env itself when there are none (most runs): a copy reads every variable through
+ * getenv(), and spawn() reads them all again.
+ */
 export function jobEnvironment(): NodeJS.ProcessEnv {
-  return { ...process.env, ...Object.fromEntries(forTheJob) };
+  return forTheJob.length === 0 ? process.env : { ...process.env, ...Object.fromEntries(forTheJob) };
 }
