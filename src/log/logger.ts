@@ -87,8 +87,22 @@ export function capText(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters)`;
 }
 
-function quoteIfNeeded(value: string): string {
-  return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+/** Quoted when empty or holding white space (what \s matches), `"` or `=`, as /^[^\s"=]+$/ tells. */
+export function quoteIfNeeded(value: string): string {
+  if (value === '') return '""';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 34 || c === 61 || isWhiteSpace(c)) return JSON.stringify(value);
+  }
+  return value;
+}
+
+// Plain code, no regular expression: V8 compiles one on its first use in every start, which costs
+// an emulated (qemu-user) start milliseconds (src/pod/container-id.ts says how many).
+function isWhiteSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** A logger that drops everything; for pure code paths under test. */

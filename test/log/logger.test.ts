@@ -99,3 +99,14 @@ describe('stderr', () => {
     assert.equal(child.stdout, '2 writes\n');
   });
 });
+
+describe('quoting a text field', () => {
+  it('quotes exactly what /^[^\\s"=]+$/ refuses: empty, any white space JavaScript knows, `"` and `=`', async () => {
+    const { quoteIfNeeded } = await import('../../src/log/logger.ts');
+    const spaces = [9, 10, 11, 12, 13, 32, 0xa0, 0x1680, ...Array.from({ length: 11 }, (_, i) => 0x2000 + i), 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff];
+    const samples = ['', 'plain', 'a=b', 'say "hi"', 'x\u200by', 'caf\u00e9', 'k8s.io/pod', '\u0085', '\u180e', ...spaces.map((c) => `a${String.fromCharCode(c)}b`)];
+    // Every character of the Basic Multilingual Plane once, each alone.
+    for (let c = 0; c < 0x10000; c++) samples.push(String.fromCharCode(c));
+    for (const value of samples) assert.equal(quoteIfNeeded(value), /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value), JSON.stringify(value));
+  });
+});

@@ -46,3 +46,11 @@ test('parseCmdline splits on NUL and drops the terminator', () => {
   assert.deepEqual(parseCmdline('a\0\0b\0'), ['a', '', 'b']);
   assert.deepEqual(parseCmdline(''), []);
 });
+
+test('/proc/uptime as clock ticks: two decimals and a blank, as /^(\\d+)\\.(\\d\\d)\\s/ reads it', async () => {
+  const { ticksOf } = await import('../../src/proc/clock.ts');
+  assert.equal(ticksOf('12345.67 23456.78\n'), 1234567);
+  assert.equal(ticksOf('0.05 0.00\n'), 5);
+  assert.equal(ticksOf('7.10\n'), 710);
+  for (const bad of ['', '.50 1', '12.5 1', '12.345 1', '12,34 1', 'x12.34 1', '12.34', '12.3x 1', '-1.00 1']) assert.equal(ticksOf(bad), undefined, bad);
+});
