@@ -81,7 +81,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
         }),
         startJob,
         log,
-        finished: (run) => writeTerminationMessage(invocation.config.terminationLog, sidecarTerminationMessage(run), log),
+        finished: (run) => writeTerminationMessage(invocation.config.terminationLog, () => sidecarTerminationMessage(run), log),
       });
     }
   }
@@ -109,7 +109,7 @@ function realDeps(config: RunConfig, log: Logger): LifecycleDeps {
       await warm.beforeStop();
       return stopAfterJob(inner === undefined ? config : afterInner(config, inner), job, log);
     },
-    finished: (run) => writeTerminationMessage(config.terminationLog, terminationMessageAs(config.terminationFormat, run), log),
+    finished: (run) => writeTerminationMessage(config.terminationLog, () => terminationMessageAs(config.terminationFormat, run), log),
     log,
     now: monotonicMs,
   };

@@ -20,7 +20,7 @@ const openFlags = constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLO
  * Writes message to path, creating it (0644) when absent unless onlyIfPresent. Returns false
  * when it was absent and onlyIfPresent; throws TerminationFileRefused or the open's error.
  */
-export function writeTerminationFile(path: string, message: string, onlyIfPresent: boolean): boolean {
+export function writeTerminationFile(path: string, message: string | (() => string), onlyIfPresent: boolean): boolean {
   const fd = openExistingOrCreate(path, onlyIfPresent);
   if (fd === undefined) return false;
   try {
@@ -30,7 +30,8 @@ export function writeTerminationFile(path: string, message: string, onlyIfPresen
     // kubelet's file and any file jobdone creates have exactly one name.
     if (stat.nlink !== 1) throw new TerminationFileRefused(`a regular file with ${stat.nlink} hard links, which jobdone does not write through`);
     ftruncateSync(fd, 0);
-    writeSync(fd, message);
+    // Made only for a file that is there: outside Kubernetes none is, and each run paid for it.
+    writeSync(fd, typeof message === 'string' ? message : message());
     return true;
   } finally {
     closeSync(fd);

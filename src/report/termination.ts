@@ -73,7 +73,7 @@ export function fitMessage(text: string): string {
 }
 
 /** Writes the message; never fails the run: a problem is one warning. */
-export function writeTerminationMessage(target: TerminationLogTarget | undefined, message: string, log: Logger): void {
+export function writeTerminationMessage(target: TerminationLogTarget | undefined, message: string | (() => string), log: Logger): void {
   if (target === undefined) return;
   try {
     // Outside Kubernetes /dev/termination-log does not exist; creating files in /dev is not ours to do.

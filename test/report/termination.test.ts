@@ -81,6 +81,24 @@ test('written to an explicit path; the default /dev/termination-log only when it
   assert.deepEqual(lines.map((l) => l.replace(/ENOENT.*/s, 'ENOENT')), [`jobdone: warn: cannot write the termination message to ${join(dir, 'missing-dir', 'x')}: ENOENT`]);
 });
 
+test('the message is made only for a file that is there: outside Kubernetes a run does not pay for it', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobdone-term-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = createLogger({ format: 'text', level: 'info', write: () => {} });
+  let made = 0;
+  const message = (): string => {
+    made++;
+    return 'made\n';
+  };
+  writeTerminationMessage({ path: join(dir, 'termination-log'), onlyIfPresent: true }, message, log);
+  assert.equal(made, 0);
+  const present = join(dir, 'present');
+  writeFileSync(present, '');
+  writeTerminationMessage({ path: present, onlyIfPresent: true }, message, log);
+  assert.equal(made, 1);
+  assert.equal(readFileSync(present, 'utf8'), 'made\n');
+});
+
 // Issue 18 item 8: root jobdone followed a symlink planted by another user in a shared directory
 // and truncated its target. As root the directory is a sticky 0777 one and the planting is done
 // by uid 1000, as in the pod; otherwise by this user, which changes nothing for the open.
