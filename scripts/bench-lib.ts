@@ -92,8 +92,10 @@ export function interleavedWallTimes(commands: Record<string, readonly string[]>
       lines.push(`s=$EPOCHREALTIME; ${argv} </dev/null >/dev/null 2>&1; rc=$?; e=$EPOCHREALTIME; echo "${index} $rc $s $e"`);
     }
   }
-  const result = spawnSync('bash', ['-c', lines.join('\n')], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (result.status !== 0) throw new Error(`timing shell failed: ${result.stderr}`);
+  // The script on stdin, not in argv: one argument may not exceed 128 KB (E2BIG), which 160
+  // rounds of seven commands did. Each command's stdin is /dev/null all the same.
+  const result = spawnSync('bash', ['-s'], { input: lines.join('\n') + '\n', encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.status !== 0) throw new Error(`timing shell failed: ${result.error?.message ?? result.stderr}`);
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (const line of result.stdout.trim().split('\n')) {
     const [index, rc, s, e] = line.split(' ');
