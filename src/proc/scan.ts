@@ -34,9 +34,8 @@ export function scanProcesses(procRoot: string, fs: ProcFs = nodeProcFs, hold?: 
  * model (src/pod/pod.ts) takes them for what they are without their cgroup.
  */
 function nodePidNamespace(procRoot: string, fs: ProcFs): boolean {
-  const text = readField(fs, `${procRoot}/2/stat`);
-  const stat = typeof text === 'string' ? parseStat(text) : undefined;
-  return stat !== undefined && stat.pid === 2 && stat.ppid === 0 && stat.kernelThread;
+  const stat = readLeaderStat(procRoot, 2, fs);
+  return stat !== undefined && stat.ppid === 0 && stat.kernelThread;
 }
 
 /**
@@ -54,14 +53,14 @@ function kthreaddChildren(procRoot: string, fs: ProcFs): Set<number> | null {
 }
 
 /**
- * In the node's PID namespace without kthreadd's children file: stat first, and a kernel thread (PF_KTHREAD, which no process can
- * set for itself) is done, its cgroup unread. Any other process is read as always (cgroup, then
- * stat again), so what proves its cgroup was read while it ran still holds.
+ * In the node's PID namespace without kthreadd's children file: stat first, and a kernel thread
+ * (PF_KTHREAD, which no process can set for itself) is done, its cgroup unread. Any other process
+ * is read as always (cgroup, then stat again), so what proves its cgroup was read while it ran
+ * still holds.
  */
 function readKernelThreadOrProcess(procRoot: string, pid: number, fs: ProcFs, hold?: HeldStats): ProcessInfo | undefined {
-  const text = readField(fs, `${procRoot}/${pid}/stat`);
-  const stat = typeof text === 'string' ? parseStat(text) : undefined;
-  if (stat === undefined || stat.pid !== pid || !stat.kernelThread) return readProcess(procRoot, pid, fs, hold);
+  const stat = readLeaderStat(procRoot, pid, fs);
+  if (stat?.kernelThread !== true) return readProcess(procRoot, pid, fs, hold);
   return withLazyFields(stat, undefined, `${procRoot}/${pid}`, fs);
 }
 
@@ -161,8 +160,12 @@ function withLazyFields(stat: StatFields, cgroup: string | undefined, dir: strin
  */
 export function readStatOnly(procRoot: string, pid: number, fs: ProcFs = nodeProcFs): StatFields | undefined {
   const stat = readLeaderStat(procRoot, pid, fs);
-  if (stat?.state !== 'Z') return stat;
-  return liveThreadOf(procRoot, stat, fs)?.stat ?? stat;
+  return stat === undefined ? undefined : withLiveThread(procRoot, stat, fs);
+}
+
+/** A Z main thread's stat with the state of a thread that still runs, if one does. */
+function withLiveThread(procRoot: string, stat: StatFields, fs: ProcFs): StatFields {
+  return stat.state === 'Z' ? liveThreadOf(procRoot, stat, fs)?.stat ?? stat : stat;
 }
 
 /**
@@ -176,7 +179,7 @@ export function readStatAgain(procRoot: string, p: Pick<ProcessInfo, 'pid' | 'st
   if (text === goneNow) return undefined;
   const stat = parseStat(text);
   if (stat === undefined || stat.pid !== p.pid) return readStatOnly(procRoot, p.pid, fs);
-  return stat.state === 'Z' ? liveThreadOf(procRoot, stat, fs)?.stat ?? stat : stat;
+  return withLiveThread(procRoot, stat, fs);
 }
 
 /** /proc/<pid>/stat as it is: the main thread's (kept open in `hold` when it has room). */
