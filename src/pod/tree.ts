@@ -1,5 +1,6 @@
 // The process tree of one /proc scan, and the facts about it the pod model is built from.
 import type { ProcessInfo } from '../proc/process-info.ts';
+import type { ProcMountSource } from './pod.ts';
 
 export interface ProcessTree {
   /** By pid, ascending. */
@@ -41,10 +42,8 @@ export function ancestorsOf(self: ProcessInfo | undefined, byPid: ReadonlyMap<nu
   }
   return ancestors;
 }
-type ProcMount = { hidepid?: string | undefined };
-
 /** Fail closed: any sign that /proc shows less than the whole PID namespace (see Pod.pidNamespaceDoubt). */
-export function doubtAboutPidNamespace(byPid: ReadonlyMap<number, ProcessInfo>, self: ProcessInfo | undefined, mount: ProcMount | (() => ProcMount), hostPid: boolean): string | undefined {
+export function doubtAboutPidNamespace(byPid: ReadonlyMap<number, ProcessInfo>, self: ProcessInfo | undefined, mount: ProcMountSource, hostPid: boolean): string | undefined {
   // The host PID namespace has its own guard and its own way out (--allow-host-pid).
   if (hostPid || self === undefined) return undefined;
   // Read only here: a look at the node's PID namespace (a host's start) skips the mount table.

@@ -2,8 +2,8 @@
 // `jobdone ps` prints the same plan.
 import type { StopOptions } from '../config/config.ts';
 import { buildPod, type Pod, type ProcMountSource, type ProcMountView } from '../pod/pod.ts';
-import { readProcMount } from '../proc/mount.ts';
 import type { HeldStats } from '../proc/held-stats.ts';
+import { readProcMount } from '../proc/mount.ts';
 import type { ProcFs } from '../proc/proc-fs.ts';
 import { scanProcesses } from '../proc/scan.ts';
 import { planStop, type RuntimeInitRule, type StopPlan } from './plan.ts';
