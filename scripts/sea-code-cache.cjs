@@ -5,8 +5,9 @@
 //   node [the SEA's execArgv] scripts/sea-code-cache.cjs BUNDLE SOURCE_OUT CACHE_OUT
 //
 // The cache is taken after running the bundle once as `jobdone --version` and then its
-// warm-up (src/warm-up.ts: the stop on a made-up, in-memory pod; nothing else is touched), so
-// it holds the bytecode of every function those ran, not just of the top level. Nothing of
+// warm-up (src/warm-up-cache.ts: the stop on a made-up, in-memory pod, and the lifecycle over
+// stand-ins; no job, no pod, no signal), so it holds the bytecode of every function those ran,
+// not just of the top level. Nothing of
 // this run's state goes into the executable: a code cache is code, not a heap snapshot.
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
@@ -31,8 +32,8 @@ async function main() {
   try {
     script.runInThisContext()(bundled.exports, require, bundled, 'jobdone.js', '/');
     await new Promise((resolve) => setImmediate(resolve));
-    if (typeof bundled.exports.warmUp !== 'function') throw new Error(`${bundle} exports no warmUp (src/main.ts)`);
-    await bundled.exports.warmUp();
+    if (typeof bundled.exports.warmUpForCache !== 'function') throw new Error(`${bundle} exports no warmUpForCache (src/main.ts)`);
+    await bundled.exports.warmUpForCache();
   } finally {
     process.exit = exit;
     process.stdout.write = write;

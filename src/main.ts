@@ -29,7 +29,8 @@ import { sidecarTerminationMessage, terminationMessageAs, usageErrorMessage, wri
 import { runSidecar } from './sidecar/run-sidecar.ts';
 import { stopAfterJob } from './stop/stop-after-job.ts';
 import { version } from './version.ts';
-import { warmUp, warmWhileJobRuns } from './warm-up.ts';
+import { warmWhileJobRuns } from './warm-up.ts';
+import { warmUpForCache } from './warm-up-cache.ts';
 import { monotonicMs } from './monotonic.ts';
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -129,6 +130,6 @@ main(process.argv.slice(2), process.env).then(
   },
 );
 
-// The build runs the warm-up before it takes V8's code cache of this bundle, so the cache holds
-// the stop path compiled (scripts/sea-code-cache.cjs).
-export { warmUp };
+// The build runs these before it takes V8's code cache of this bundle, so the cache holds the
+// stop path and the rest of a run's path compiled (scripts/sea-code-cache.cjs).
+export { warmUpForCache };

@@ -61,3 +61,23 @@ test('while the job runs: one warm-up in the run\'s log format, never before aft
   await stop;
   assert.deepEqual(calls, ['warm json', 'warm done', 'stop']);
 });
+
+// The build's whole warm-up (src/warm-up-cache.ts) adds the lifecycle over stand-ins: in the
+// build's process nothing may stay behind, not even a signal handler taken out.
+test('the build\'s warm-up runs the lifecycle to its end in both formats, signals nothing, writes nothing, and leaves no signal handler', { timeout: 20_000 }, async (t) => {
+  const { warmUpForCache } = await import('../../src/warm-up-cache.ts');
+  const { forwardedSignals } = await import('../../src/job/forward-signals.ts');
+  const handlers = () => forwardedSignals.map((signal) => process.listenerCount(signal));
+  const before = handlers();
+  const killed: unknown[] = [];
+  const written: unknown[] = [];
+  t.mock.method(process, 'kill', (...args: unknown[]) => { killed.push(args); return true; });
+  t.mock.method(process.stderr, 'write', (chunk: unknown) => { written.push(chunk); return true; });
+  t.mock.method(process.stdout, 'write', (chunk: unknown) => { written.push(chunk); return true; });
+  const ran = await warmUpForCache();
+  t.mock.restoreAll();
+  assert.equal(ran, true);
+  assert.deepEqual(killed, []);
+  assert.deepEqual(written, []);
+  assert.deepEqual(handlers(), before);
+});
