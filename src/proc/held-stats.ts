@@ -9,8 +9,6 @@ import type { HeldFile } from './proc-fs.ts';
 /** What the scan keeps; its own fds and the job's stay far below RLIMIT_NOFILE (1024 soft, at the least). */
 export const maxHeldStats = 256;
 
-export const goneNow = Symbol('gone');
-
 export class HeldStats {
   private readonly files = new Map<number, { startTime: number; file: HeldFile }>();
 
@@ -27,20 +25,12 @@ export class HeldStats {
   }
 
   /**
-   * The stat of the process scanned as pid and startTime, now: its text, goneNow once that
-   * process is gone, or undefined when its file is not held (read it by path then).
+   * The stat of the process scanned as pid and startTime, now, or undefined when its file is not
+   * held (read it by path then). Throws the read's error: ESRCH once that process is gone.
    */
-  reread(pid: number, startTime: number): string | typeof goneNow | undefined {
+  reread(pid: number, startTime: number): string | undefined {
     const held = this.files.get(pid);
-    if (held === undefined || held.startTime !== startTime) return undefined;
-    try {
-      return held.file.reread();
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ESRCH' || code === 'ENOENT') return goneNow;
-      // Anything else (EACCES after a setuid exec, say) says nothing about the process: by path.
-      return undefined;
-    }
+    return held === undefined || held.startTime !== startTime ? undefined : held.file.reread();
   }
 
   get size(): number {

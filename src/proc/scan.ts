@@ -1,7 +1,7 @@
 // A /proc reader written by hand instead of ps-list or tree-kill: those shell out to `ps` or
 // `pgrep`, which distroless and slim job images do not have, and they do not expose the cgroup
 // and start time that jobdone's decisions depend on.
-import { goneNow, type HeldStats } from './held-stats.ts';
+import type { HeldStats } from './held-stats.ts';
 import type { ProcessInfo } from './process-info.ts';
 import { parseCmdline, parseRealUid, parseStat, type StatFields } from './parse.ts';
 import { nodeProcFs, type ProcFs } from './proc-fs.ts';
@@ -174,9 +174,15 @@ function withLiveThread(procRoot: string, stat: StatFields, fs: ProcFs): StatFie
  * says the pid is another process's now.
  */
 export function readStatAgain(procRoot: string, p: Pick<ProcessInfo, 'pid' | 'startTime'>, fs: ProcFs = nodeProcFs, held?: HeldStats): StatFields | undefined {
-  const text = held?.reread(p.pid, p.startTime);
+  let text: string | undefined | typeof gone;
+  try {
+    text = held?.reread(p.pid, p.startTime);
+  } catch (error) {
+    text = unreadable(error);
+  }
+  if (text === gone) return undefined;
+  // Not held, or unreadable for another reason (EACCES after a setuid exec, say): by path.
   if (text === undefined) return readStatOnly(procRoot, p.pid, fs);
-  if (text === goneNow) return undefined;
   const stat = parseStat(text);
   if (stat === undefined || stat.pid !== p.pid) return readStatOnly(procRoot, p.pid, fs);
   return withLiveThread(procRoot, stat, fs);
