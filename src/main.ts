@@ -29,7 +29,8 @@ import { sidecarTerminationMessage, terminationMessageAs, usageErrorMessage, wri
 import { runSidecar } from './sidecar/run-sidecar.ts';
 import { stopAfterJob } from './stop/stop-after-job.ts';
 import { version } from './version.ts';
-import { warmWhileJobRuns } from './warm-up.ts';
+import { lookEarly } from './stop/early-look.ts';
+import { warmUp, whileJobRuns } from './warm-up.ts';
 import { warmUpForCache } from './warm-up-cache.ts';
 import { monotonicMs } from './monotonic.ts';
 
@@ -90,8 +91,14 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
 
 /** The lifecycle's steps over the real system: signals, processes, /proc, HTTP, the termination log. */
 function realDeps(config: RunConfig, log: Logger): LifecycleDeps {
-  // The stop's code, run once on a made-up pod while the job runs (src/warm-up.ts).
-  const warm = warmWhileJobRuns(config.log.format);
+  // While the job runs: the stop's code, run once on a made-up pod (src/warm-up.ts), then one
+  // look at the real pod whose files the stop reads again (src/stop/early-look.ts).
+  const early = whileJobRuns(async () => {
+    await warmUp([config.log.format]);
+    const held = lookEarly(config, process.pid);
+    log.debug(held === undefined ? 'looked at the pod while the job runs: nothing to hold for the stop' : `looked at the pod while the job runs: the files of ${held.size} processes held for the stop`);
+    return held;
+  });
   return {
     forwardSignals: () => forwardSignals({
       onForwardError: (signal, error) => log.warn(`cannot forward ${signal} to the job: ${error.code ?? error.message}`),
@@ -101,14 +108,14 @@ function realDeps(config: RunConfig, log: Logger): LifecycleDeps {
     startJob: (command, args) => {
       const skip = config.stop.skip;
       const job = startJob(command, args, skip === undefined ? undefined : environmentForJob(jobEnvironment(), skip));
-      if (job.pid !== undefined) warm.start();
+      if (job.pid !== undefined) early.start();
       return job;
     },
     withDeadline: (job, timeoutMs) => withDeadline(job, { timeoutMs, graceMs: config.stop.graceMs, log }),
     jobIsJobdone: (pid) => innerRunOf(pid),
     stopSidecars: async (job, inner) => {
-      await warm.beforeStop();
-      return stopAfterJob(inner === undefined ? config : afterInner(config, inner), job, log);
+      const held = await early.beforeStop();
+      return stopAfterJob(inner === undefined ? config : afterInner(config, inner), job, log, { selfPid: process.pid, held });
     },
     finished: (run) => writeTerminationMessage(config.terminationLog, () => terminationMessageAs(config.terminationFormat, run), log),
     log,

@@ -49,27 +49,28 @@ export async function warmUp(formats: readonly LogFormat[] = ['text', 'json']): 
 }
 
 /**
- * One made-up stop, in the run's own log format, while the job runs (from afterMs on): the code
- * cache holds the stop's bytecode, but its first run still fills every inline cache and type
- * feedback from scratch, and that ran between the job's exit and the first signal. In the pod
- * with 50 sidecar processes the look at the pod (model and plan) went from about 2.4 to 0.75 ms
- * and the job's exit to the last signal from 17.6 to 15.0 ms (medians of 7); peak RSS +1.3 MB
- * (both formats, as the build runs it, cost 4.8 MB: docs/performance.md). It never overlaps the
- * real stop: beforeStop() cancels it if it has not begun and waits for it if it has (a few ms).
+ * Work for the stop while the job runs (from afterMs on): main.ts runs one made-up stop in the
+ * run's own log format (the code cache holds the stop's bytecode, but its first run still fills
+ * every inline cache and type feedback from scratch, and that ran between the job's exit and the
+ * first signal), then the early look at the real pod (src/stop/early-look.ts). The warm-up alone
+ * took the look at a 50-process pod from about 2.4 to 0.75 ms and the job's exit to the last
+ * signal from 17.6 to 15.0 ms (medians of 7); peak RSS +1.3 MB (both formats, as the build runs
+ * it, cost 4.8 MB: docs/performance.md). It never overlaps the real stop: beforeStop() cancels it
+ * if it has not begun (and then gives undefined) and waits for it if it has (a few ms).
  */
-export function warmWhileJobRuns(format: LogFormat, afterMs = 50, warm: (formats: readonly LogFormat[]) => Promise<void> = warmUp): { start(): void; beforeStop(): Promise<void> } {
+export function whileJobRuns<T>(work: () => Promise<T>, afterMs = 50): { start(): void; beforeStop(): Promise<T | undefined> } {
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
+  let running: Promise<T> | undefined;
   return {
     start() {
       timer = setTimeout(() => {
-        running = warm([format]);
+        running = work();
       }, afterMs);
       timer.unref();
     },
     beforeStop() {
       clearTimeout(timer);
-      return running ?? Promise.resolve();
+      return running ?? Promise.resolve(undefined);
     },
   };
 }

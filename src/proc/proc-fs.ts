@@ -12,7 +12,7 @@ export interface ProcFs {
    */
   readText(path: string, maxBytes?: number): string;
   /**
-   * Like readText, and the file stays open to be read again (src/proc/held-stats.ts). Optional:
+   * Like readText, and the file stays open to be read again (src/proc/held-files.ts). Optional:
    * a filesystem without it is read again by path.
    */
   readAndHold?(path: string): { text: string; held: HeldFile };

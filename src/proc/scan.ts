@@ -1,10 +1,11 @@
 // A /proc reader written by hand instead of ps-list or tree-kill: those shell out to `ps` or
 // `pgrep`, which distroless and slim job images do not have, and they do not expose the cgroup
 // and start time that jobdone's decisions depend on.
-import type { HeldStats } from './held-stats.ts';
+import type { HeldFiles } from './held-files.ts';
 import type { ProcessInfo } from './process-info.ts';
 import { parseCmdline, parseRealUid, parseStat, type StatFields } from './parse.ts';
-import { nodeProcFs, type ProcFs } from './proc-fs.ts';
+import { nodeProcFs, type HeldFile, type ProcFs } from './proc-fs.ts';
+import { gone, isPidName, readField, readHeld, unreadable } from './read-field.ts';
 
 /**
  * Every process visible under procRoot (normally '/proc'). Per process it reads the two files
@@ -13,11 +14,16 @@ import { nodeProcFs, type ProcFs } from './proc-fs.ts';
  * left out; a file it may not read (EACCES) leaves that field undefined. With `hold`, each stat
  * file stays open there while it has room, for readStatAgain.
  */
-export function scanProcesses(procRoot: string, fs: ProcFs = nodeProcFs, hold?: HeldStats): ProcessInfo[] {
+export function scanProcesses(procRoot: string, fs: ProcFs = nodeProcFs, hold?: HeldFiles): ProcessInfo[] {
   const processes: ProcessInfo[] = [];
   const names = fs.listDir(procRoot);
   const kernel = nodePidNamespace(procRoot, fs) ? kthreaddChildren(procRoot, fs) : undefined;
   const read = kernel === null ? readKernelThreadOrProcess : readProcess;
+  // Files held for a pid /proc no longer lists name a process that is gone.
+  if (hold !== undefined && hold.size > 0) {
+    const listed = new Set(names);
+    hold.retainOnly((pid) => listed.has(String(pid)));
+  }
   for (const name of names) {
     if (!isPidName(name)) continue;
     const pid = Number(name);
@@ -33,7 +39,7 @@ export function scanProcesses(procRoot: string, fs: ProcFs = nodeProcFs, hold?: 
  * kernel threads (65 of 72 on a test VM). Only there are kernel threads visible, and the pod
  * model (src/pod/pod.ts) takes them for what they are without their cgroup.
  */
-function nodePidNamespace(procRoot: string, fs: ProcFs): boolean {
+export function nodePidNamespace(procRoot: string, fs: ProcFs): boolean {
   const stat = readLeaderStat(procRoot, 2, fs);
   return stat !== undefined && stat.ppid === 0 && stat.kernelThread;
 }
@@ -58,23 +64,38 @@ function kthreaddChildren(procRoot: string, fs: ProcFs): Set<number> | null {
  * is read as always (cgroup, then stat again), so what proves its cgroup was read while it ran
  * still holds.
  */
-function readKernelThreadOrProcess(procRoot: string, pid: number, fs: ProcFs, hold?: HeldStats): ProcessInfo | undefined {
+function readKernelThreadOrProcess(procRoot: string, pid: number, fs: ProcFs, hold?: HeldFiles): ProcessInfo | undefined {
   const stat = readLeaderStat(procRoot, pid, fs);
   if (stat?.kernelThread !== true) return readProcess(procRoot, pid, fs, hold);
   return withLazyFields(stat, undefined, `${procRoot}/${pid}`, fs);
 }
 
-/** One process, or undefined when it does not exist (any more) or its stat cannot be read. */
-export function readProcess(procRoot: string, pid: number, fs: ProcFs = nodeProcFs, hold?: HeldStats): ProcessInfo | undefined {
+/**
+ * One process, or undefined when it does not exist (any more) or its stat cannot be read. With
+ * `hold`, its cgroup and stat are read from the files an earlier look held for it, else they are
+ * read by path and held while there is room.
+ */
+export function readProcess(procRoot: string, pid: number, fs: ProcFs = nodeProcFs, hold?: HeldFiles): ProcessInfo | undefined {
   const dir = `${procRoot}/${pid}`;
+  const again = hold?.readBoth(pid);
+  if (again !== undefined) {
+    const stat = parseStat(again.stat);
+    if (stat !== undefined && stat.pid === pid && stat.startTime === again.startTime) return processOf(procRoot, stat, again.cgroup, dir, fs);
+    hold!.drop(pid);
+  }
   // cgroup before stat: a process that begins to exit between the two reads shows `/` in its
   // cgroup file (v1 hierarchies), which would make it a container of its own. PF_EXITING is
   // never cleared, so a stat read afterwards that does not show it proves the cgroup was read
   // while the process still ran; one that does show it tells the pod model not to trust it.
-  const cgroup = readField(fs, `${dir}/cgroup`);
-  if (cgroup === gone) return undefined;
-  const stat = readLeaderStat(procRoot, pid, fs, hold);
+  const read = hold?.hasRoom() === true && fs.readAndHold !== undefined ? readHeld(fs, `${dir}/cgroup`) : readField(fs, `${dir}/cgroup`);
+  if (read === gone) return undefined;
+  const cgroupFile = typeof read === 'object' ? read.held : undefined;
+  const stat = readLeaderStat(procRoot, pid, fs, hold, cgroupFile);
   if (stat === undefined) return undefined;
+  return processOf(procRoot, stat, typeof read === 'object' ? read.text : read, dir, fs);
+}
+
+function processOf(procRoot: string, stat: StatFields, cgroup: string | undefined, dir: string, fs: ProcFs): ProcessInfo {
   if (stat.state !== 'Z') return withLazyFields(stat, cgroup, dir, fs);
   // The main thread is a zombie, but the process may live on in its other threads.
   const live = liveThreadOf(procRoot, stat, fs);
@@ -173,7 +194,7 @@ function withLiveThread(procRoot: string, stat: StatFields, fs: ProcFs): StatFie
  * the scan kept one (it cannot show another process), else by path: then a changed start time
  * says the pid is another process's now.
  */
-export function readStatAgain(procRoot: string, p: Pick<ProcessInfo, 'pid' | 'startTime'>, fs: ProcFs = nodeProcFs, held?: HeldStats): StatFields | undefined {
+export function readStatAgain(procRoot: string, p: Pick<ProcessInfo, 'pid' | 'startTime'>, fs: ProcFs = nodeProcFs, held?: HeldFiles): StatFields | undefined {
   let text: string | undefined | typeof gone;
   try {
     text = held?.reread(p.pid, p.startTime);
@@ -188,27 +209,23 @@ export function readStatAgain(procRoot: string, p: Pick<ProcessInfo, 'pid' | 'st
   return withLiveThread(procRoot, stat, fs);
 }
 
-/** /proc/<pid>/stat as it is: the main thread's (kept open in `hold` when it has room). */
-function readLeaderStat(procRoot: string, pid: number, fs: ProcFs, hold?: HeldStats): StatFields | undefined {
+/**
+ * /proc/<pid>/stat as it is: the main thread's. Kept open in `hold` when it has room, with the
+ * cgroup file read just before it (closed when the stat cannot be read).
+ */
+function readLeaderStat(procRoot: string, pid: number, fs: ProcFs, hold?: HeldFiles, cgroupFile?: HeldFile): StatFields | undefined {
   const path = `${procRoot}/${pid}/stat`;
   const read = hold?.hasRoom() === true && fs.readAndHold !== undefined ? readHeld(fs, path) : readField(fs, path);
   const text = typeof read === 'object' ? read.text : read;
   const stat = text === gone || text === undefined ? undefined : parseStat(text);
   // A stat that names another pid is not this process (only possible in a broken fixture).
   const found = stat !== undefined && stat.pid === pid ? stat : undefined;
-  if (typeof read === 'object') {
-    if (found === undefined) read.held.close();
-    else hold?.keep(pid, found.startTime, read.held);
+  if (typeof read === 'object' && found !== undefined) hold?.keep(pid, found.startTime, read.held, cgroupFile);
+  else {
+    if (typeof read === 'object') read.held.close();
+    cgroupFile?.close();
   }
   return found;
-}
-
-function readHeld(fs: ProcFs, path: string): ReturnType<NonNullable<ProcFs['readAndHold']>> | undefined | typeof gone {
-  try {
-    return fs.readAndHold!(path);
-  } catch (error) {
-    return unreadable(error);
-  }
 }
 
 /**
@@ -217,34 +234,4 @@ function readHeld(fs: ProcFs, path: string): ReturnType<NonNullable<ProcFs['read
  */
 export const maxCmdlineBytes = 128 * 1024;
 
-const gone = Symbol('gone');
 const unread = Symbol('unread');
-
-/** File text; `gone` when the process vanished; undefined when not readable (EACCES and the like). */
-function readField(fs: ProcFs, path: string, maxBytes?: number): string | undefined | typeof gone {
-  try {
-    return fs.readText(path, maxBytes);
-  } catch (error) {
-    return unreadable(error);
-  }
-}
-
-function unreadable(error: unknown): undefined | typeof gone {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ESRCH') return gone;
-  // EACCES/EPERM (hidepid, ptrace-gated files) and anything unexpected: one unreadable field
-  // must not stop jobdone from stopping the rest of the pod.
-  return undefined;
-}
-
-/** /proc lists pids as 1..4194304 (pid_max's limit) in plain decimal: '0', '007' or '99999999' are not processes. */
-function isPidName(name: string): boolean {
-  if (name.length === 0 || name.length > 7 || name.charCodeAt(0) === 48) return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return Number(name) <= maxPid;
-}
-
-const maxPid = 4_194_304;

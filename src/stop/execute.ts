@@ -4,7 +4,7 @@
 // look (containers that started after the first look); then the end of the grace, SIGKILL for
 // what is left and the check that it is gone (or --no-kill); then the last line.
 import type { Logger } from '../log/logger.ts';
-import type { HeldStats } from '../proc/held-stats.ts';
+import type { HeldFiles } from '../proc/held-files.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { Budget } from './budget.ts';
 import { callPhaseEndpoints, type RequestShutdown } from './phase-endpoints.ts';
@@ -31,8 +31,8 @@ export interface ExecuteContext extends Partial<StopPort> {
   progressEveryMs?: number;
   /** Shutdown calls (src/http); without it no endpoint is called. */
   request?: RequestShutdown | undefined;
-  /** The first look's stat files, held open: each check before a signal or in a poll reads one (src/proc/held-stats.ts). */
-  held?: HeldStats | undefined;
+  /** The first look's stat files, held open: each check before a signal or in a poll reads one (src/proc/held-files.ts). */
+  held?: HeldFiles | undefined;
 }
 
 /** The stop's shape: its phases, how each container is stopped, the one budget, and the late look. */

@@ -2,7 +2,7 @@
 // `jobdone ps` prints the same plan.
 import type { StopOptions } from '../config/config.ts';
 import { buildPod, type Pod, type ProcMountSource, type ProcMountView } from '../pod/pod.ts';
-import type { HeldStats } from '../proc/held-stats.ts';
+import type { HeldFiles } from '../proc/held-files.ts';
 import { readProcMount } from '../proc/mount.ts';
 import type { ProcFs } from '../proc/proc-fs.ts';
 import { scanProcesses } from '../proc/scan.ts';
@@ -19,8 +19,8 @@ export interface LookAt {
   fs?: ProcFs | undefined;
   /** The proc mount, read at most once for a whole stop (its looks repeat every few ms); default: read when needed. */
   mount?: ProcMountSource | undefined;
-  /** Keeps the stat files this look reads open (the stop's first look: src/proc/held-stats.ts). */
-  hold?: HeldStats | undefined;
+  /** Keeps the stat files this look reads open (the stop's first look: src/proc/held-files.ts). */
+  hold?: HeldFiles | undefined;
 }
 
 export function lookAtPod(options: StopOptions, at: LookAt, runtimeInit: RuntimeInitRule = 'starting'): { pod: Pod; plan: StopPlan } {

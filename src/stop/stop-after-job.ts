@@ -4,6 +4,7 @@
 import type { RunConfig } from '../config/config.ts';
 import { httpRequest } from '../http/request.ts';
 import type { Logger } from '../log/logger.ts';
+import type { HeldFiles } from '../proc/held-files.ts';
 import { readUptimeTicks } from '../proc/clock.ts';
 import { lookAtPod } from './look-at-pod.ts';
 import { mainFirst } from './phases.ts';
@@ -17,6 +18,8 @@ import { isNativeSidecar } from './tracked.ts';
 export interface StopAt {
   selfPid: number;
   port?: Partial<StopPort>;
+  /** Files the look while the job ran kept open (src/stop/early-look.ts); the stop closes them. */
+  held?: HeldFiles | undefined;
 }
 
 /** The job: its pid (undefined when it never started) and the status jobdone will exit with. */
@@ -35,7 +38,7 @@ export async function stopAfterJob(config: RunConfig, job: EndedJob, log: Logger
   try {
     if (config.stop.keepSidecarsOnFailure && job.status !== undefined && job.status !== 0) return keepForRetry(config, job.status, log, at);
     const report = await stopSidecars(config.stop, {
-      procRoot: config.procRoot, selfPid: at.selfPid, jobPid: job.pid, jobExitedAt, log, ...at.port, startedAt,
+      procRoot: config.procRoot, selfPid: at.selfPid, jobPid: job.pid, jobExitedAt, log, ...at.port, startedAt, held: at.held,
       calls: config.shutdown?.calls ?? [],
       request: (call, timeoutMs) => httpRequest(call.endpoint, timeoutMs),
     });
@@ -43,6 +46,8 @@ export async function stopAfterJob(config: RunConfig, job: EndedJob, log: Logger
   } catch (error) {
     log.error(`could not stop the sidecars: ${(error as Error).message}`);
     return { summary: `sidecars not stopped (${(error as Error).message})` };
+  } finally {
+    at.held?.closeAll();
   }
 }
 

@@ -5,7 +5,7 @@
 import type { Logger } from '../log/logger.ts';
 import { isSignallableTarget } from '../proc/kill.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
-import type { HeldStats } from '../proc/held-stats.ts';
+import type { HeldFiles } from '../proc/held-files.ts';
 import { readStatAgain } from '../proc/scan.ts';
 import { HeldLog } from './deferred-lines.ts';
 import type { GroupStop } from './phases.ts';
@@ -27,7 +27,7 @@ export interface RunOptions {
   log: Logger;
   /** A targeted group's processes as /proc shows them now (see ExecuteContext.membersNow); fresh: no look shared with others. */
   membersNow?: ((group: PlannedGroup, fresh?: boolean) => ProcessInfo[]) | undefined;
-  held?: HeldStats | undefined;
+  held?: HeldFiles | undefined;
 }
 
 export class StopRun {

@@ -5,7 +5,7 @@
 import type { StopOptions } from '../config/config.ts';
 import type { ShutdownCall } from '../config/gates.ts';
 import type { ProcMountView } from '../pod/pod.ts';
-import { HeldStats } from '../proc/held-stats.ts';
+import { HeldFiles } from '../proc/held-files.ts';
 import type { ProcessInfo } from '../proc/process-info.ts';
 import { readListeningSockets } from '../recognize/listening.ts';
 import { recognizeContainer, type ListeningSocket } from '../recognize/recognize.ts';
@@ -34,11 +34,13 @@ export async function stopSidecars(options: StopOptions, ctx: StopContext): Prom
   // The proc mount is jobdone's own and read once, when a look needs it: the looks that follow
   // come every few ms, and one of the node's PID namespace does not need it at all.
   let mount: ProcMountView | undefined;
-  const at: LookAt = { ...ctx, mount: ctx.mount ?? (() => (mount ??= procMountOf(ctx))) };
+  // Every look's files stay open for the checks before each signal and poll, and for the looks
+  // after it; the first reads those the look while the job ran held, where there was one.
+  const held = ctx.held ?? new HeldFiles();
+  const at: LookAt = { ...ctx, hold: held, mount: ctx.mount ?? (() => (mount ??= procMountOf(ctx))) };
   const look: Look = (graceMs, runtimeInit = 'starting') => lookAtPod({ ...options, graceMs }, at, runtimeInit);
-  // The first look's stat files stay open for the checks before each signal and poll.
-  const held = new HeldStats();
-  const { pod, plan: first } = lookAtPod(options, { ...at, hold: held });
+  const { pod, plan: first } = lookAtPod(options, at);
+  ctx.log.debug(`first look: ${pod.processes.length} processes, ${held.hits} of them read from the files held since the job ran`);
   const inputs = phaseInputs(options, ctx);
   const phased = phasesOf(first.groups, inputs);
   const plan: StopPlan = { ...first, groups: phased.groups };

@@ -2,6 +2,8 @@
 // sandbox in test/sandbox), stopping real sidecar containers. Runs against the
 // source and against dist/jobdone (TEST_JOBDONE=dist).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { jobdoneArgv, repoRoot, timeBound } from '../helpers/jobdone.ts';
@@ -207,5 +209,26 @@ describe('targeting options in a pod', { skip, timeout: 60_000 }, () => {
     assert.equal(stubborn.running, true);
     assert.match(main.stderr.text, /still running/);
     assert.doesNotMatch(main.stderr.text, /SIGKILL/);
+  });
+
+  it('a job that runs a while: the pod is looked at early, the stop reads those processes from the held files and stops a container started after that look too', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobdone-early-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const pod = await createPod({ name: 'early', t });
+    const first = await pod.start({ name: 'first', command: blogSidecar });
+    // The job ends when the test says so: after the early look and the late container's start.
+    const main = await jobdone(pod, ['--verbose', '--', 'sh', '-c', `while [ ! -e ${dir}/go ]; do sleep 0.02; done`]);
+    const heldLine = await main.waitForOutput(/looked at the pod while the job runs: the files of (\d+) processes held for the stop/, { stream: 'stderr', timeoutMs: 10_000 });
+    const late = await ready(await pod.start({ name: 'late', command: ['bash', '-c', 'sleep infinity & echo ready; wait; echo stopping now!'] }));
+    writeFileSync(join(dir, 'go'), '');
+    assert.deepEqual(await main.exited, { code: 0, signal: null }, main.stderr.text);
+    assert.deepEqual(await first.exited, { code: 0, signal: null });
+    assert.deepEqual(await late.exited, { code: 0, signal: null });
+    assert.ok(Number(/(\d+) processes held/.exec(heldLine)?.[1]) >= 4, heldLine);
+    const [, processes, known] = /first look: (\d+) processes, (\d+) of them read from the files held since the job ran/.exec(main.stderr.text) ?? [];
+    // PID 1, jobdone and the first sidecar's bash and sleep at least were known; the late one's two were not.
+    assert.ok(Number(known) >= 4 && Number(processes) - Number(known) >= 2, main.stderr.text);
+    assert.match(main.stderr.text, /sidecar container late exited/);
+    assert.ok(pod.pid1Alive());
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryProcFs } from '../../src/proc/memory-proc-fs.ts';
-import { warmUp, warmWhileJobRuns } from '../../src/warm-up.ts';
+import { warmUp, whileJobRuns } from '../../src/warm-up.ts';
 
 // The warm-up runs in the build, before the code cache is taken (scripts/sea-code-cache.cjs),
 // and must not signal anything, write anything, or fail there.
@@ -31,35 +31,36 @@ test('warm-up drives the stop step over its in-memory pod: both sidecar containe
   assert.deepEqual(removed.sort((a, b) => a - b), [9, 9, 12, 12, 13, 13, 20, 20]);
 });
 
-// Every run warms the stop once more while the job runs (src/warm-up.ts, warmWhileJobRuns); that
-// made-up stop must never overlap the real one (issue 18, item 17).
-test('while the job runs: one warm-up in the run\'s log format, never before afterMs, cancelled by a stop that comes first, awaited by one that comes during it', async () => {
+// Every run warms the stop once more while the job runs and looks at the pod early (src/warm-up.ts,
+// whileJobRuns); that work must never overlap the real stop (issue 18, item 17), and the stop gets
+// what it made (the early look's held files), or nothing when it never ran.
+test('while the job runs: the work runs once, never before afterMs, is cancelled by a stop that comes first, awaited by one that comes during it, and hands its result to the stop', async () => {
   const calls: string[] = [];
   let finish: () => void = () => {};
-  const warm = (formats: readonly string[]): Promise<void> => {
+  const warm = (formats: readonly string[]): Promise<string> => {
     calls.push(`warm ${formats.join(',')}`);
-    return new Promise((resolve) => { finish = () => { calls.push('warm done'); resolve(); }; });
+    return new Promise((resolve) => { finish = () => { calls.push('warm done'); resolve('held'); }; });
   };
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   // The job ends first: no warm-up at all, then or later.
-  const early = warmWhileJobRuns('json', 30, warm);
+  const early = whileJobRuns(() => warm(['json']), 30);
   early.start();
-  await early.beforeStop();
+  assert.equal(await early.beforeStop(), undefined);
   await sleep(60);
   assert.deepEqual([...calls], []);
 
   // The job ends while it runs: the stop goes on only once the warm-up is over.
-  const during = warmWhileJobRuns('json', 5, warm);
+  const during = whileJobRuns(() => warm(['json']), 5);
   during.start();
   await sleep(40);
   assert.deepEqual([...calls], ['warm json']);
-  const stop = during.beforeStop().then(() => calls.push('stop'));
+  const stop = during.beforeStop().then((made) => calls.push(`stop ${made}`));
   await sleep(10);
   assert.deepEqual([...calls], ['warm json'], 'the stop began while the warm-up ran');
   finish();
   await stop;
-  assert.deepEqual(calls, ['warm json', 'warm done', 'stop']);
+  assert.deepEqual(calls, ['warm json', 'warm done', 'stop held']);
 });
 
 // The build's whole warm-up (src/warm-up-cache.ts) adds the lifecycle over stand-ins: in the

@@ -38,7 +38,8 @@ test('a poll reads one stat per container until its first process is gone; progr
   const readAndHold = pod.proc.readAndHold.bind(pod.proc);
   pod.proc.readAndHold = (path: string) => {
     const { text, held } = readAndHold(path);
-    return { text, held: { ...held, reread: () => (statReads++, held.reread()) } };
+    // cgroup files are held too; only stats count here.
+    return { text, held: { ...held, reread: () => (path.endsWith('/stat') && statReads++, held.reread()) } };
   };
   let readsAtKill: number | undefined;
   const kill = (pid: number, signal: string): void => {
