@@ -3,9 +3,12 @@
 // and start time that jobdone's decisions depend on.
 import type { HeldFiles } from './held-files.ts';
 import type { ProcessInfo } from './process-info.ts';
-import { parseCmdline, parseRealUid, parseStat, type StatFields } from './parse.ts';
+import { parseStat, type StatFields } from './parse.ts';
 import { nodeProcFs, type HeldFile, type ProcFs } from './proc-fs.ts';
+import { LazyProcess } from './lazy-process.ts';
 import { gone, isPidName, readField, readHeld, unreadable } from './read-field.ts';
+
+export { maxCmdlineBytes } from './lazy-process.ts';
 
 /**
  * Every process visible under procRoot (normally '/proc'). Per process it reads the two files
@@ -67,7 +70,7 @@ function kthreaddChildren(procRoot: string, fs: ProcFs): Set<number> | null {
 function readKernelThreadOrProcess(procRoot: string, pid: number, fs: ProcFs, hold?: HeldFiles): ProcessInfo | undefined {
   const stat = readLeaderStat(procRoot, pid, fs);
   if (stat?.kernelThread !== true) return readProcess(procRoot, pid, fs, hold);
-  return withLazyFields(stat, undefined, `${procRoot}/${pid}`, fs);
+  return new LazyProcess(stat, undefined, `${procRoot}/${pid}`, fs);
 }
 
 /**
@@ -96,10 +99,10 @@ export function readProcess(procRoot: string, pid: number, fs: ProcFs = nodeProc
 }
 
 function processOf(procRoot: string, stat: StatFields, cgroup: string | undefined, dir: string, fs: ProcFs): ProcessInfo {
-  if (stat.state !== 'Z') return withLazyFields(stat, cgroup, dir, fs);
+  if (stat.state !== 'Z') return new LazyProcess(stat, cgroup, dir, fs);
   // The main thread is a zombie, but the process may live on in its other threads.
   const live = liveThreadOf(procRoot, stat, fs);
-  return live === undefined ? withLazyFields(stat, cgroup, dir, fs) : withLazyFields(live.stat, live.cgroup, live.dir, fs, dir);
+  return live === undefined ? new LazyProcess(stat, cgroup, dir, fs) : new LazyProcess(live.stat, live.cgroup, live.dir, fs, dir);
 }
 
 /**
@@ -133,45 +136,6 @@ function liveThreadOf(procRoot: string, leader: StatFields, fs: ProcFs): { stat:
 /** Pure: a thread that has not exited (nor begun to). */
 export function isLiveThread(stat: Pick<StatFields, 'state' | 'exiting'>): boolean {
   return stat.state !== 'Z' && stat.state !== 'X' && !stat.exiting;
-}
-
-/**
- * The uid and cmdline decide nothing for most processes: uid goes into log lines and the EPERM
- * message, cmdline into --only/--skip matching (when comm did not match), kthreadd detection
- * and `jobdone ps`. Reading them on first use halves the files a stop reads, and status is the
- * largest file /proc generates. A late read cannot misdirect a signal: execute re-checks each
- * pid's start time before signalling it. A process gone by then reads as undefined.
- */
-function withLazyFields(stat: StatFields, cgroup: string | undefined, dir: string, fs: ProcFs, statusDir = dir): ProcessInfo {
-  let uid: number | undefined | typeof unread = unread;
-  let cmdline: string[] | undefined | typeof unread = unread;
-  // Getters in the literal itself: spreading another object in would call them at once.
-  return {
-    pid: stat.pid,
-    ppid: stat.ppid,
-    pgrp: stat.pgrp,
-    session: stat.session,
-    state: stat.state,
-    exiting: stat.exiting,
-    kernelThread: stat.kernelThread,
-    startTime: stat.startTime,
-    comm: stat.comm,
-    cgroup,
-    get uid() {
-      if (uid === unread) {
-        const status = readField(fs, `${statusDir}/status`);
-        uid = typeof status === 'string' ? parseRealUid(status) : undefined;
-      }
-      return uid;
-    },
-    get cmdline() {
-      if (cmdline === unread) {
-        const text = readField(fs, `${dir}/cmdline`, maxCmdlineBytes);
-        cmdline = typeof text === 'string' ? parseCmdline(text) : undefined;
-      }
-      return cmdline;
-    },
-  };
 }
 
 /**
@@ -227,11 +191,3 @@ function readLeaderStat(procRoot: string, pid: number, fs: ProcFs, hold?: HeldFi
   }
   return found;
 }
-
-/**
- * A command line is read up to this many bytes (Linux allows about 2 MB of arguments): --only and
- * --skip see at most this much of it, and a hostile process cannot make jobdone read megabytes.
- */
-export const maxCmdlineBytes = 128 * 1024;
-
-const unread = Symbol('unread');

@@ -19,7 +19,10 @@ test('scan lists only numeric dirs and skips processes that vanished mid-scan', 
 
 test('scan reads comm containing ") (", newlines and spaces, and the fields after it', () => {
   const byPid = new Map(scanProcesses(weird).map((p) => [p.pid, p]));
-  assert.deepEqual(byPid.get(10), {
+  const p10 = byPid.get(10)!;
+  // Every field, the lazy ones (uid, cmdline: getters of the class) included.
+  const { pid, ppid, pgrp, session, uid, state, exiting, kernelThread, startTime, comm, cmdline, cgroup } = p10;
+  assert.deepEqual({ pid, ppid, pgrp, session, uid, state, exiting, kernelThread, startTime, comm, cmdline, cgroup }, {
     pid: 10, ppid: 1, pgrp: 10, session: 10, uid: 1000, state: 'S', exiting: false, kernelThread: false, startTime: 50,
     comm: 'a) (b', cmdline: ['./a) (b'], cgroup: '0::/\n',
   });
