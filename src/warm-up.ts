@@ -3,7 +3,7 @@
 // executable starts with the scan, the plan, the stop and the log formatters compiled. V8
 // compiles a function on its first call, and a cold jobdone spent about as long compiling them as
 // running them, between the job's exit and the first signal. Every run also does it once more,
-// in its own log format only, while the job runs (warmWhileJobRuns): that fills the inline
+// in its own log format only, while the job runs (whileJobRuns): that fills the inline
 // caches the code cache cannot hold. Nothing here touches another process, a signal handler or
 // stdio: the pod is an in-memory /proc (src/proc/memory-proc-fs.ts), kill() only removes a
 // container from it, log lines go nowhere; the one real read is our own stat.

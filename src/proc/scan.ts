@@ -13,9 +13,10 @@ export { maxCmdlineBytes } from './lazy-process.ts';
 /**
  * Every process visible under procRoot (normally '/proc'). Per process it reads the two files
  * every decision needs, stat and cgroup (comm comes from stat, not the comm file); uid (status)
- * and cmdline are read on first use, see lazyFields. A process that exits during the scan is
- * left out; a file it may not read (EACCES) leaves that field undefined. With `hold`, each stat
- * file stays open there while it has room, for readStatAgain.
+ * and cmdline are read on first use (src/proc/lazy-process.ts). A process that exits during the
+ * scan is left out; a file it may not read (EACCES) leaves that field undefined. With `hold`, the
+ * stat and cgroup of each process stay open there while it has room (for readStatAgain and the
+ * next scan), and a process whose files an earlier scan held is read through them.
  */
 export function scanProcesses(procRoot: string, fs: ProcFs = nodeProcFs, hold?: HeldFiles): ProcessInfo[] {
   const processes: ProcessInfo[] = [];

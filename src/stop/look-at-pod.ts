@@ -19,7 +19,7 @@ export interface LookAt {
   fs?: ProcFs | undefined;
   /** The proc mount, read at most once for a whole stop (its looks repeat every few ms); default: read when needed. */
   mount?: ProcMountSource | undefined;
-  /** Keeps the stat files this look reads open (the stop's first look: src/proc/held-files.ts). */
+  /** Keeps the stat and cgroup files this look reads open, and reads those an earlier look kept (src/proc/held-files.ts). */
   hold?: HeldFiles | undefined;
 }
 
