@@ -33,7 +33,8 @@ function ownFds(): Map<string, string> {
 test('a held stat is read again while its process runs, and reads as gone once it is reaped', async (t) => {
   const child = sleeper();
   t.after(() => child.kill('SIGKILL'));
-  const hold = new HeldFiles();
+  // Room for every process of a busy host: the default 256 go to the lowest pids first.
+  const hold = new HeldFiles(4096);
   t.after(() => hold.closeAll());
   const seen = scanProcesses('/proc', nodeProcFs, hold).find((p) => p.pid === child.pid);
   assert.ok(seen !== undefined);
@@ -139,7 +140,8 @@ test('real processes: a second scan opens none of the files of the processes the
     for (const child of children) child.kill('SIGKILL');
   });
   const pids = new Set(children.map((c) => c.pid));
-  const hold = new HeldFiles();
+  // Room for every process of a busy host: the default 256 go to the lowest pids first.
+  const hold = new HeldFiles(4096);
   t.after(() => hold.closeAll());
   const opened: string[] = [];
   const fs = { ...nodeProcFs, readAndHold: (path: string) => (opened.push(path), nodeProcFs.readAndHold!(path)), readText: (path: string, max?: number) => (opened.push(path), nodeProcFs.readText(path, max)) };
